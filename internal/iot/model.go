@@ -1,0 +1,161 @@
+package iot
+
+import (
+	"time"
+)
+
+// Status is a device certificate status (AWS CertificateStatus).
+type Status string
+
+// Certificate statuses, as AWS spells them on the wire.
+const (
+	StatusActive            Status = "ACTIVE"
+	StatusInactive          Status = "INACTIVE"
+	StatusRevoked           Status = "REVOKED"
+	StatusPendingTransfer   Status = "PENDING_TRANSFER"
+	StatusRegisterInactive  Status = "REGISTER_INACTIVE"
+	StatusPendingActivation Status = "PENDING_ACTIVATION"
+)
+
+var statuses = []Status{StatusActive, StatusInactive, StatusRevoked, StatusPendingTransfer,
+	StatusRegisterInactive, StatusPendingActivation}
+
+// Mode is a certificate mode (AWS CertificateMode).
+type Mode string
+
+// Certificate modes.
+const (
+	ModeDefault Mode = "DEFAULT"
+	ModeSNIOnly Mode = "SNI_ONLY"
+)
+
+// Certificate is one device certificate as registered in one account of one region.
+//
+// A DEFAULT-mode certificate exists at most once per region; an SNI_ONLY certificate may be
+// registered in several accounts, one Certificate each. RecordID names the record and never
+// changes, even when ownership moves to another account.
+type Certificate struct {
+	RecordID        string
+	Region          string
+	ID              string
+	Owner           string
+	PreviousOwner   string
+	Status          Status
+	Mode            Mode
+	PEM             string
+	CACertificateID string
+	CreatedAt       time.Time
+	LastModifiedAt  time.Time
+	CustomerVersion int
+	GenerationID    string
+	NotBefore       time.Time
+	NotAfter        time.Time
+	Transfer        TransferData
+	// Version is the record version for optimistic concurrency; stores compare it on
+	// every write and advance it by one.
+	Version int64
+}
+
+// TransferData records the latest transfer of a certificate.
+type TransferData struct {
+	// Target is the account a pending transfer goes to; empty when none is pending.
+	Target       string
+	Message      string
+	RejectReason string
+	TransferDate time.Time
+	AcceptDate   time.Time
+	RejectDate   time.Time
+}
+
+// Pending reports whether a transfer of c is waiting for the target.
+func (c *Certificate) Pending() bool { return c.Transfer.Target != "" }
+
+// ARN returns the certificate ARN as AWS shows it: while a transfer is pending, the ARN
+// already names the target account (AWS re-homes it when the transfer starts).
+func (c *Certificate) ARN() string {
+	account := c.Owner
+	if c.Pending() {
+		account = c.Transfer.Target
+	}
+	return CertificateARN(c.Region, account, c.ID)
+}
+
+// Policy is an IoT policy in one account and region.
+type Policy struct {
+	Region           string
+	Account          string
+	Name             string
+	Document         string
+	DefaultVersionID string
+	CreatedAt        time.Time
+	LastModifiedAt   time.Time
+	GenerationID     string
+	Tags             []Tag
+}
+
+// ARN returns the policy ARN.
+func (p *Policy) ARN() string { return PolicyARN(p.Region, p.Account, p.Name) }
+
+// Tag is a resource tag.
+type Tag struct {
+	Key   string
+	Value string
+}
+
+// Thing is an IoT thing in one account and region.
+type Thing struct {
+	Region           string
+	Account          string
+	Name             string
+	ID               string
+	TypeName         string
+	BillingGroupName string
+	Attributes       map[string]string
+	Version          int64
+	CreatedAt        time.Time
+}
+
+// ARN returns the thing ARN.
+func (t *Thing) ARN() string { return ThingARN(t.Region, t.Account, t.Name) }
+
+// ThingPrincipalType says whether a principal may be attached to other things as well.
+type ThingPrincipalType string
+
+// Thing principal types.
+const (
+	ThingPrincipalExclusive    ThingPrincipalType = "EXCLUSIVE_THING"
+	ThingPrincipalNonExclusive ThingPrincipalType = "NON_EXCLUSIVE_THING"
+)
+
+// ThingPrincipal is one attachment of a principal to a thing.
+type ThingPrincipal struct {
+	Region    string
+	Account   string
+	ThingName string
+	Principal string
+	Type      ThingPrincipalType
+	CreatedAt time.Time
+}
+
+// PolicyTarget is one attachment of a policy to a target (a principal or thing group).
+type PolicyTarget struct {
+	Region     string
+	Account    string
+	PolicyName string
+	Target     string
+	CreatedAt  time.Time
+}
+
+// Account is an AWS-style account: a 12-digit ID.
+type Account struct {
+	ID        string
+	CreatedAt time.Time
+}
+
+// AccessKey is an access key bound to one account. The secret is sealed at rest.
+type AccessKey struct {
+	ID           string
+	Account      string
+	SealedSecret []byte
+	CreatedAt    time.Time
+}

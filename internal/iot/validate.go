@@ -1,0 +1,144 @@
+package iot
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Field constraints from the AWS IoT model (../shared/reference/iot-api.md §8). Patterns are
+// full-match, as the model's patterns are.
+var (
+	certificateIDPattern = regexp.MustCompile(`^(0x)?[a-fA-F0-9]+$`)
+	accountIDPattern     = regexp.MustCompile(`^[0-9]+$`)
+	policyNamePattern    = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	thingNamePattern     = regexp.MustCompile(`^[a-zA-Z0-9:_-]+$`)
+	attrNamePattern      = regexp.MustCompile(`^[a-zA-Z0-9_.,@/:#-]+$`)
+	attrValuePattern     = regexp.MustCompile(`^[a-zA-Z0-9_.,@/:#=\[\]-]*$`)
+	tagKeyPattern        = regexp.MustCompile(`^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`)
+)
+
+// Length limits from the model.
+const (
+	maxMessage        = 128
+	maxCertificatePEM = 65536
+	maxCSR            = 4096
+	maxPolicyName     = 128
+	maxThingName      = 128
+	maxAttrName       = 128
+	maxAttrValue      = 800
+	maxTagKey         = 128
+	maxTagValue       = 256
+	maxPrincipal      = 2048
+	defaultPageSize   = 25
+	maxPageSize       = 250
+)
+
+// invalid returns an InvalidRequest error.
+func invalid(format string, args ...any) *Error {
+	return Errorf(CodeInvalidRequest, format, args...)
+}
+
+// runeLen counts characters as AWS length constraints do.
+func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+// checkCertificateID validates a certificate ID against the CertificateId shape and
+// returns its canonical (lowercase) form: IDs are hex digests, case carries no meaning.
+func checkCertificateID(field, id string) (string, error) {
+	if id == "" {
+		return "", invalid("%s is required.", field)
+	}
+	if runeLen(id) != 64 || !certificateIDPattern.MatchString(id) {
+		return "", invalid("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length 64 and satisfy regular expression pattern: (0x)?[a-fA-F0-9]+", clip(id), field)
+	}
+	if strings.HasPrefix(id, "0x") {
+		// "0x" plus 62 hex digits cannot name a SHA-256 certificate ID.
+		return "", Errorf(CodeInvalidRequest, "%s must be 64 hexadecimal characters.", field)
+	}
+	return strings.ToLower(id), nil
+}
+
+// checkAccountID validates an AwsAccountId.
+func checkAccountID(field, id string) error {
+	if id == "" {
+		return invalid("%s is required.", field)
+	}
+	if len(id) != 12 || !accountIDPattern.MatchString(id) {
+		return invalid("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length 12 and satisfy regular expression pattern: [0-9]+", clip(id), field)
+	}
+	return nil
+}
+
+// checkMessage validates a Message (transferMessage, rejectReason).
+func checkMessage(field, s string) error {
+	if runeLen(s) > maxMessage {
+		return invalid("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", field, maxMessage)
+	}
+	return nil
+}
+
+// checkPolicyName validates a PolicyName.
+func checkPolicyName(name string) error {
+	if name == "" {
+		return invalid("policyName is required.")
+	}
+	if runeLen(name) > maxPolicyName || !policyNamePattern.MatchString(name) {
+		return invalid("1 validation error detected: Value '%s' at 'policyName' failed to satisfy constraint: Member must have length less than or equal to 128 and satisfy regular expression pattern: [\\w+=,.@-]+", clip(name))
+	}
+	return nil
+}
+
+// checkThingName validates a ThingName.
+func checkThingName(field, name string) error {
+	if name == "" {
+		return invalid("%s is required.", field)
+	}
+	if runeLen(name) > maxThingName || !thingNamePattern.MatchString(name) {
+		return invalid("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to 128 and satisfy regular expression pattern: [a-zA-Z0-9:_-]+", clip(name), field)
+	}
+	return nil
+}
+
+// checkPageSize applies the PageSize / RegistryMaxResults range 1..250 and the default.
+func checkPageSize(field string, n *int) (int, error) {
+	if n == nil {
+		return defaultPageSize, nil
+	}
+	if *n < 1 || *n > maxPageSize {
+		return 0, invalid("1 validation error detected: Value '%d' at '%s' failed to satisfy constraint: Member must have value between 1 and %d", *n, field, maxPageSize)
+	}
+	return *n, nil
+}
+
+// checkTags validates tags as the Tag shape requires.
+func checkTags(tags []Tag) error {
+	if len(tags) > 50 {
+		return Errorf(CodeInvalidRequest, "A resource can have at most 50 tags.")
+	}
+	seen := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		if t.Key == "" || runeLen(t.Key) > maxTagKey || !tagKeyPattern.MatchString(t.Key) {
+			return invalid("Tag key '%s' must be 1 to 128 characters of letters, digits, spaces and _.:/=+-@.", clip(t.Key))
+		}
+		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
+			return invalid("Tag keys may not start with 'aws:'.")
+		}
+		if runeLen(t.Value) > maxTagValue {
+			return invalid("Tag value for key '%s' must be at most 256 characters.", clip(t.Key))
+		}
+		if seen[t.Key] {
+			return invalid("Tag key '%s' is given more than once.", clip(t.Key))
+		}
+		seen[t.Key] = true
+	}
+	return nil
+}
+
+// clip shortens client input echoed in messages.
+func clip(s string) string {
+	if runeLen(s) <= 80 {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:77]) + "..."
+}
