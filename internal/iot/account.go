@@ -27,38 +27,56 @@ func (s *Service) CreateAccount(ctx context.Context, id string) (*NewAccount, er
 	}
 	var out *NewAccount
 	err := s.update(ctx, func(tx Tx) error {
-		accountID := id
-		if accountID == "" {
-			accountID = randomDigits(12)
-		}
-		now := s.now()
-		if err := tx.CreateAccount(ctx, &Account{ID: accountID, CreatedAt: now}); err != nil {
-			if errors.Is(err, ErrAlreadyExists) && id != "" {
-				return Errorf(CodeResourceAlreadyExists, "The account %s already exists.", id)
-			}
-			if errors.Is(err, ErrAlreadyExists) {
-				return ErrConflict // a random ID collided: draw again
-			}
-			return err
-		}
-		key, secret, err := s.newAccessKey(accountID)
-		if err != nil {
-			return err
-		}
-		key.CreatedAt = now
-		if err := tx.CreateAccessKey(ctx, key); err != nil {
-			if errors.Is(err, ErrAlreadyExists) {
-				return ErrConflict
-			}
-			return err
-		}
-		out = &NewAccount{AccountID: accountID, AccessKeyID: key.ID, SecretAccessKey: secret}
-		return nil
+		var err error
+		out, err = s.createAccount(ctx, tx, id)
+		return err
 	})
+	return out, err
+}
+
+// BootstrapAccount creates the first account of an empty store and reports whether it did;
+// the check and the creation are one transaction, so two servers starting at once on one
+// store create one account between them.
+func (s *Service) BootstrapAccount(ctx context.Context) (*NewAccount, error) {
+	var out *NewAccount
+	err := s.update(ctx, func(tx Tx) error {
+		n, err := tx.CountAccounts(ctx)
+		if err != nil || n > 0 {
+			return err
+		}
+		out, err = s.createAccount(ctx, tx, "")
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) createAccount(ctx context.Context, tx Tx, id string) (*NewAccount, error) {
+	accountID := id
+	if accountID == "" {
+		accountID = randomDigits(12)
+	}
+	now := s.now()
+	if err := tx.CreateAccount(ctx, &Account{ID: accountID, CreatedAt: now}); err != nil {
+		if errors.Is(err, ErrAlreadyExists) && id != "" {
+			return nil, Errorf(CodeResourceAlreadyExists, "The account %s already exists.", id)
+		}
+		if errors.Is(err, ErrAlreadyExists) {
+			return nil, ErrConflict // a random ID collided: draw again
+		}
+		return nil, err
+	}
+	key, secret, err := s.newAccessKey(accountID)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	key.CreatedAt = now
+	if err := tx.CreateAccessKey(ctx, key); err != nil {
+		if errors.Is(err, ErrAlreadyExists) {
+			return nil, ErrConflict
+		}
+		return nil, err
+	}
+	return &NewAccount{AccountID: accountID, AccessKeyID: key.ID, SecretAccessKey: secret}, nil
 }
 
 // newAccessKey makes an AWS-shaped access key (20 characters starting AKIA) and a 40
