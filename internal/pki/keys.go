@@ -1,0 +1,186 @@
+package pki
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// generatedKeyBits is the RSA modulus size of CreateKeysAndCertificate keys.
+const generatedKeyBits = 2048
+
+// fillerRetryDelay is how long a pool filler waits after a failed key
+// generation before trying again, so a broken entropy source does not turn
+// into a busy loop.
+const fillerRetryDelay = time.Second
+
+// GenerateKey makes a fresh RSA-2048 key, as CreateKeysAndCertificate does.
+// It costs tens of milliseconds of CPU; see KeyPool for keeping keys ready.
+func GenerateKey() (*rsa.PrivateKey, error) {
+	k, err := rsa.GenerateKey(rand.Reader, generatedKeyBits)
+	if err != nil {
+		return nil, fmt.Errorf("pki: generate RSA key: %w", err)
+	}
+	return k, nil
+}
+
+// EncodeKeyPair returns the public key of k as a PKIX ("PUBLIC KEY") PEM and
+// the private key as a PKCS#1 ("RSA PRIVATE KEY") PEM, the encodings AWS IoT
+// returns from CreateKeysAndCertificate.
+func EncodeKeyPair(k *rsa.PrivateKey) (publicPEM, privatePEM string, err error) {
+	if k == nil {
+		return "", "", fmt.Errorf("pki: encode key pair: nil key")
+	}
+	pubDER, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		return "", "", fmt.Errorf("pki: encode public key: %w", err)
+	}
+	publicPEM = string(pem.EncodeToMemory(&pem.Block{Type: pemTypePublicKey, Bytes: pubDER}))
+	privatePEM = string(pem.EncodeToMemory(&pem.Block{Type: pemTypeRSAPrivateKey, Bytes: x509.MarshalPKCS1PrivateKey(k)}))
+	return publicPEM, privatePEM, nil
+}
+
+// KeyPool keeps up to a fixed number of RSA-2048 keys ready so that bursts of
+// CreateKeysAndCertificate calls do not each wait for a key to be generated.
+// Background fillers generate keys only while the pool is below capacity, so
+// an idle, full pool costs no CPU. It is safe for concurrent use.
+type KeyPool struct {
+	// keys holds the ready keys; it is nil when pooling is disabled.
+	keys chan *rsa.PrivateKey
+	// slots holds one token per key the pool may still produce. A filler
+	// takes a token before generating and Get returns one after taking a
+	// key, so ready keys plus keys being generated never exceed capacity
+	// and a filler never generates a key it cannot store.
+	slots chan struct{}
+	// generate makes a key; it is GenerateKey except in tests.
+	generate func() (*rsa.PrivateKey, error)
+	// retryDelay is how long a filler pauses after generate fails.
+	retryDelay time.Duration
+	// misses counts Get calls that found the pool empty and generated the
+	// key in the caller's goroutine.
+	misses atomic.Uint64
+
+	stop      chan struct{}
+	stopOnce  sync.Once
+	fillersWG sync.WaitGroup
+	done      chan struct{}
+}
+
+// NewKeyPool starts a pool that keeps up to size keys ready, filled by
+// min(workers, GOMAXPROCS) background goroutines (at least one). A size of 0
+// or less disables pooling: Get then always generates a key itself.
+// Call Close to stop the fillers.
+func NewKeyPool(size, workers int) *KeyPool {
+	return newKeyPool(size, workers, GenerateKey, fillerRetryDelay)
+}
+
+// newKeyPool is NewKeyPool with a replaceable key generator and filler retry
+// delay, so tests can observe and control generation.
+func newKeyPool(size, workers int, generate func() (*rsa.PrivateKey, error), retryDelay time.Duration) *KeyPool {
+	p := &KeyPool{
+		generate:   generate,
+		retryDelay: retryDelay,
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	if size <= 0 {
+		close(p.done)
+		return p
+	}
+	workers = max(1, min(workers, runtime.GOMAXPROCS(0), size))
+	p.keys = make(chan *rsa.PrivateKey, size)
+	p.slots = make(chan struct{}, size)
+	for range size {
+		p.slots <- struct{}{}
+	}
+	p.fillersWG.Add(workers)
+	for range workers {
+		go p.fill()
+	}
+	go func() {
+		p.fillersWG.Wait()
+		close(p.done)
+	}()
+	return p
+}
+
+// fill generates keys whenever the pool has room, until the pool is closed.
+func (p *KeyPool) fill() {
+	defer p.fillersWG.Done()
+	for {
+		// Checking stop on its own first means a closed pool stops even
+		// when a slot is also free; select alone would pick at random.
+		select {
+		case <-p.stop:
+			return
+		default:
+		}
+		select {
+		case <-p.stop:
+			return
+		case <-p.slots:
+		}
+		k, err := p.generate()
+		if err != nil {
+			p.slots <- struct{}{}
+			t := time.NewTimer(p.retryDelay)
+			select {
+			case <-p.stop:
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			continue
+		}
+		// Never blocks: the slot taken above reserved room for this key.
+		p.keys <- k
+	}
+}
+
+// Get returns a ready key from the pool at once if there is one; otherwise it
+// generates a key in the caller's goroutine, holding no lock, so callers are
+// never queued behind each other. It returns ctx's error if ctx is already
+// done. Get keeps working after Close; it then only drains the remaining keys
+// before generating.
+func (p *KeyPool) Get(ctx context.Context) (*rsa.PrivateKey, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if p.keys != nil {
+		select {
+		case k := <-p.keys:
+			// Never blocks: this key held a slot that is now free again.
+			p.slots <- struct{}{}
+			return k, nil
+		default:
+		}
+	}
+	p.misses.Add(1)
+	return p.generate()
+}
+
+// Len returns the number of keys ready in the pool.
+func (p *KeyPool) Len() int { return len(p.keys) }
+
+// Cap returns the number of keys the pool keeps ready when full; 0 means
+// pooling is disabled.
+func (p *KeyPool) Cap() int { return cap(p.keys) }
+
+// Misses returns how many Get calls found the pool empty and had to generate
+// a key while the caller waited; a steadily growing count suggests a larger
+// pool or more workers.
+func (p *KeyPool) Misses() uint64 { return p.misses.Load() }
+
+// Close stops the background fillers and waits for them to exit, which may
+// take as long as generating one key. It is safe to call more than once.
+func (p *KeyPool) Close() {
+	p.stopOnce.Do(func() { close(p.stop) })
+	<-p.done
+}

@@ -1,0 +1,330 @@
+package pki
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// waitFor polls cond until it holds or the deadline passes. The polling
+// interval is not an assertion; only the deadline can fail the test.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// countingGenerator returns a cheap fake key generator and a counter of its
+// calls. The fake key is never used for cryptography.
+func countingGenerator() (func() (*rsa.PrivateKey, error), *atomic.Int64) {
+	var n atomic.Int64
+	return func() (*rsa.PrivateKey, error) {
+		n.Add(1)
+		return &rsa.PrivateKey{}, nil
+	}, &n
+}
+
+func TestGenerateKeyAndEncodeKeyPair(t *testing.T) {
+	t.Parallel()
+	k, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	if bits := k.N.BitLen(); bits != 2048 {
+		t.Fatalf("key has %d bits, want 2048", bits)
+	}
+	pubPEM, privPEM, err := EncodeKeyPair(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	pubBlock, rest := pem.Decode([]byte(pubPEM))
+	if pubBlock == nil || pubBlock.Type != "PUBLIC KEY" || len(rest) != 0 {
+		t.Fatalf("public PEM is not a single PUBLIC KEY block: %q", pubPEM)
+	}
+	pub, err := x509.ParsePKIXPublicKey(pubBlock.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !k.PublicKey.Equal(pub) {
+		t.Errorf("public PEM holds a different key")
+	}
+
+	privBlock, rest := pem.Decode([]byte(privPEM))
+	if privBlock == nil || privBlock.Type != "RSA PRIVATE KEY" || len(rest) != 0 {
+		t.Fatalf("private PEM is not a single RSA PRIVATE KEY block")
+	}
+	priv, err := x509.ParsePKCS1PrivateKey(privBlock.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !k.Equal(priv) {
+		t.Errorf("private PEM holds a different key")
+	}
+
+	if _, _, err := EncodeKeyPair(nil); err == nil {
+		t.Errorf("EncodeKeyPair(nil) succeeded")
+	}
+}
+
+func TestKeyPoolGetReturnsValidDistinctKeys(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		size, workers int
+		gets          int
+	}{
+		{"pooled", 2, 2, 4},
+		{"pooling disabled", 0, 4, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := NewKeyPool(tc.size, tc.workers)
+			defer p.Close()
+			if p.Cap() != tc.size {
+				t.Errorf("Cap = %d, want %d", p.Cap(), tc.size)
+			}
+			seen := make(map[string]bool)
+			for range tc.gets {
+				k, err := p.Get(t.Context())
+				if err != nil {
+					t.Fatalf("Get: %v", err)
+				}
+				if err := k.Validate(); err != nil {
+					t.Errorf("Validate: %v", err)
+				}
+				if bits := k.N.BitLen(); bits != 2048 {
+					t.Errorf("key has %d bits, want 2048", bits)
+				}
+				n := k.N.String()
+				if seen[n] {
+					t.Errorf("Get returned the same key twice")
+				}
+				seen[n] = true
+			}
+		})
+	}
+}
+
+func TestKeyPoolServesFilledKeysWithoutGenerating(t *testing.T) {
+	t.Parallel()
+	const size = 3
+	p := NewKeyPool(size, 2)
+	defer p.Close()
+	waitFor(t, "the pool to fill", func() bool { return p.Len() == size })
+
+	for i := range size {
+		if _, err := p.Get(t.Context()); err != nil {
+			t.Fatalf("Get %d: %v", i, err)
+		}
+	}
+	if m := p.Misses(); m != 0 {
+		t.Errorf("%d of %d Gets on a full pool generated a key in the caller", m, size)
+	}
+}
+
+func TestKeyPoolGeneratesOnlyBelowCapacity(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		size, workers int
+	}{
+		{"one worker", 2, 1},
+		{"more workers than slots", 2, 8},
+		{"several workers", 4, 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			gen, calls := countingGenerator()
+			p := newKeyPool(tc.size, tc.workers, gen, time.Millisecond)
+			defer p.Close()
+			waitFor(t, "the pool to fill", func() bool { return p.Len() == tc.size })
+			// With every slot holding a key, fillers have no token to
+			// generate with, so the count is exact, not a lower bound.
+			if got := calls.Load(); got != int64(tc.size) {
+				t.Errorf("generator called %d times to fill a pool of %d", got, tc.size)
+			}
+			if _, err := p.Get(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the pool to refill", func() bool { return p.Len() == tc.size })
+			if got := calls.Load(); got != int64(tc.size)+1 {
+				t.Errorf("generator called %d times after one Get, want %d", got, tc.size+1)
+			}
+			if p.Misses() != 0 {
+				t.Errorf("Misses = %d, want 0", p.Misses())
+			}
+		})
+	}
+}
+
+func TestKeyPoolConcurrentGets(t *testing.T) {
+	t.Parallel()
+	gen, calls := countingGenerator()
+	p := newKeyPool(4, 2, gen, time.Millisecond)
+	defer p.Close()
+	const goroutines, perGoroutine = 8, 50
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			for range perGoroutine {
+				if _, err := p.Get(context.Background()); err != nil {
+					t.Errorf("Get: %v", err)
+					return
+				}
+				if n := p.Len(); n > p.Cap() {
+					t.Errorf("Len %d exceeds Cap %d", n, p.Cap())
+				}
+			}
+		})
+	}
+	wg.Wait()
+	p.Close()
+	// Every key was either handed out or is still in the pool; the
+	// fillers made no keys beyond capacity.
+	if got, limit := calls.Load(), int64(goroutines*perGoroutine+p.Cap()); got > limit {
+		t.Errorf("generator called %d times, at most %d expected", got, limit)
+	}
+}
+
+func TestKeyPoolGetHonoursContext(t *testing.T) {
+	t.Parallel()
+	gen, _ := countingGenerator()
+	tests := []struct {
+		name string
+		size int
+	}{
+		{"pooled", 2},
+		{"pooling disabled", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := newKeyPool(tc.size, 1, gen, time.Millisecond)
+			defer p.Close()
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			k, err := p.Get(ctx)
+			if !errors.Is(err, context.Canceled) || k != nil {
+				t.Errorf("Get(canceled) = %v, %v; want nil, context.Canceled", k, err)
+			}
+		})
+	}
+}
+
+func TestKeyPoolFillerRetriesAfterError(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int64
+	gen := func() (*rsa.PrivateKey, error) {
+		if calls.Add(1) <= 3 {
+			return nil, errors.New("entropy exhausted")
+		}
+		return &rsa.PrivateKey{}, nil
+	}
+	p := newKeyPool(2, 1, gen, time.Millisecond)
+	defer p.Close()
+	waitFor(t, "the pool to fill despite errors", func() bool { return p.Len() == 2 })
+	if got := calls.Load(); got != 5 {
+		t.Errorf("generator called %d times, want 3 failures + 2 keys", got)
+	}
+}
+
+func TestKeyPoolCloseWaitsForFillers(t *testing.T) {
+	t.Parallel()
+	started := make(chan struct{}, 1)
+	release := make(chan struct{})
+	gen := func() (*rsa.PrivateKey, error) {
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		<-release
+		return &rsa.PrivateKey{}, nil
+	}
+	p := newKeyPool(2, 1, gen, time.Millisecond)
+	<-started // the filler is now inside generate
+
+	closed := make(chan struct{})
+	go func() {
+		p.Close()
+		close(closed)
+	}()
+	// Release the filler only once Close has signalled stop, so that it
+	// stores its key and exits instead of generating another one.
+	waitFor(t, "Close to signal stop", func() bool {
+		select {
+		case <-p.stop:
+			return true
+		default:
+			return false
+		}
+	})
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a filler was still generating")
+	case <-p.done:
+		t.Fatal("fillers reported done while one was still generating")
+	default:
+	}
+	close(release)
+	select {
+	case <-closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close did not return after the filler finished")
+	}
+	select {
+	case <-p.done:
+	default:
+		t.Fatal("done is not closed after Close returned")
+	}
+
+	// Close is idempotent, and Get still works on a closed pool: it drains
+	// the key the filler finished, then generates in the caller.
+	p.Close()
+	for i := range 2 {
+		if _, err := p.Get(t.Context()); err != nil {
+			t.Fatalf("Get %d after Close: %v", i, err)
+		}
+	}
+	if p.Misses() != 1 {
+		t.Errorf("Misses = %d, want 1 (one pooled key, then one generated)", p.Misses())
+	}
+}
+
+// TestKeyPoolCloseStopsGoroutines is not parallel so that the goroutine
+// count is not disturbed by other tests.
+func TestKeyPoolCloseStopsGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	p := NewKeyPool(2, 2)
+	waitFor(t, "the pool to fill", func() bool { return p.Len() == 2 })
+	if runtime.NumGoroutine() <= before {
+		t.Fatalf("no filler goroutines seem to be running")
+	}
+	p.Close()
+	waitFor(t, "filler goroutines to exit", func() bool { return runtime.NumGoroutine() <= before })
+}
+
+func BenchmarkGenerateKey(b *testing.B) {
+	for b.Loop() {
+		if _, err := GenerateKey(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
