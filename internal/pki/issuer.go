@@ -2,7 +2,8 @@ package pki
 
 import (
 	"crypto"
-	"crypto/dsa" //nolint:staticcheck // DSA_WITH_SHA256 is an AWS-supported certificate signature algorithm.
+	//lint:ignore SA1019 DSA_WITH_SHA256 is a certificate signature algorithm AWS IoT supports.
+	"crypto/dsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"

@@ -7,7 +7,8 @@ package pki
 
 import (
 	"bytes"
-	"crypto/dsa" //nolint:staticcheck // DSA keys must be recognised to be refused by name.
+	//lint:ignore SA1019 DSA keys must be recognised to be refused by name.
+	"crypto/dsa"
 	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
