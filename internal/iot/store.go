@@ -24,7 +24,8 @@ type Store interface {
 	Reader
 	// Update runs fn in one transaction and commits it. When fn or the commit fails with
 	// ErrConflict (or the engine's serialization failure), Update retries fn from the start
-	// with bounded backoff, so fn must have no effects outside tx.
+	// with bounded backoff, so fn must have no effects outside tx. Inside fn, every read
+	// goes through tx (the Store itself sees only committed data) and fn never calls Update.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 	Close() error
 }
@@ -99,7 +100,9 @@ type Reader interface {
 type Tx interface {
 	Reader
 	// CreateCertificate inserts c with Version 1. ErrAlreadyExists when the account already
-	// holds the certificate, or when c is DEFAULT mode and the region already holds it.
+	// holds the certificate, or when c is DEFAULT mode and the region already holds a
+	// DEFAULT record of it. (Whether DEFAULT and SNI_ONLY records may coexist is a rule, and
+	// the domain decides it.)
 	CreateCertificate(ctx context.Context, c *Certificate) error
 	// PutCertificate replaces the record c.RecordID if its stored Version equals c.Version,
 	// then advances c.Version.
