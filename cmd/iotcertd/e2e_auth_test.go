@@ -133,7 +133,7 @@ func TestStrictSigV4(t *testing.T) {
 		}
 	})
 	t.Run("missing authentication", func(t *testing.T) {
-		resp := must(http.Get(s.URL+"/certificates")).T(t)
+		resp := must(http.Get(s.URL + "/certificates")).T(t)
 		resp.Body.Close()
 		if resp.StatusCode != 403 || resp.Header.Get("X-Amzn-ErrorType") != "MissingAuthenticationTokenException" || resp.Header.Get("X-Amzn-Requestid") == "" {
 			t.Fatalf("status %d type %q request id %q", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), resp.Header.Get("X-Amzn-Requestid"))
@@ -230,7 +230,7 @@ func TestEmulatorAccounts(t *testing.T) {
 	if aws.ToString(d.OwnedBy) != "123456789012" {
 		t.Fatalf("ownedBy = %s", aws.ToString(d.OwnedBy))
 	}
-	resp := must(http.Get(s.URL+"/certificates")).T(t)
+	resp := must(http.Get(s.URL + "/certificates")).T(t)
 	resp.Body.Close()
 	if resp.StatusCode != 403 {
 		t.Fatalf("emulator accepted an unsigned request: %d", resp.StatusCode)
