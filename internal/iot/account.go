@@ -141,3 +141,9 @@ func randomUpperAlnum(n int) string {
 	}
 	return string(b)
 }
+
+// Reset deletes every certificate, policy and thing of every account and region, as moto's
+// reset does for test suites. Accounts, access keys and the issuing CA stay.
+func (s *Service) Reset(ctx context.Context) error {
+	return s.update(ctx, func(tx Tx) error { return tx.DeleteRegistryData(ctx) })
+}

@@ -136,6 +136,11 @@ type Tx interface {
 	CreateAccessKey(ctx context.Context, k *AccessKey) error
 	// CreateSetting stores a server-wide setting once; ErrAlreadyExists if it is set.
 	CreateSetting(ctx context.Context, name string, value []byte) error
+
+	// DeleteRegistryData removes every certificate, policy, policy attachment, thing and
+	// thing attachment of every account and region. Accounts, access keys and settings
+	// (the issuing CA) stay.
+	DeleteRegistryData(ctx context.Context) error
 }
 
 // Clock returns the current time; tests inject their own.

@@ -67,6 +67,12 @@ func (t *tx) CreateSetting(ctx context.Context, name string, value []byte) error
 	return err
 }
 
+// DeleteRegistryData removes all registry records, keeping accounts, keys and settings.
+func (t *tx) DeleteRegistryData(ctx context.Context) error {
+	_, err := t.exec(ctx, "delete registry data", deleteRegistryData)
+	return err
+}
+
 // nonNil returns b, or an empty slice for nil, which the driver would bind as NULL.
 func nonNil(b []byte) []byte {
 	if b == nil {

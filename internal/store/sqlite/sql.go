@@ -281,5 +281,8 @@ const (
 	insertAccessKey = `INSERT INTO access_keys (id, account_id, sealed_secret, created_ms) VALUES (?, ?, ?, ?)`
 	selectAccessKey = `SELECT id, account_id, sealed_secret, created_ms FROM access_keys WHERE id = ?`
 	insertSetting   = `INSERT INTO settings (name, value) VALUES (?, ?)`
-	selectSetting   = `SELECT value FROM settings WHERE name = ?`
+	// deleteRegistryData lists the registry tables, attachments first.
+	deleteRegistryData = `DELETE FROM thing_principals; DELETE FROM policy_targets; DELETE FROM things;
+DELETE FROM policies; DELETE FROM certificates;`
+	selectSetting = `SELECT value FROM settings WHERE name = ?`
 )

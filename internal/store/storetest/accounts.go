@@ -180,3 +180,50 @@ func testIsolation(t *testing.T, s iot.Store) {
 		expectListing(t, "ListCertificates", s.ListCertificates, sc.region, sc.account, certs[sc])
 	}
 }
+
+func testDeleteRegistryData(t *testing.T, s iot.Store) {
+	ctx := t.Context()
+	update(t, s, func(tx iot.Tx) error {
+		return errors.Join(tx.CreateAccount(ctx, &iot.Account{ID: acctA, CreatedAt: at(0)}),
+			tx.CreateAccessKey(ctx, &iot.AccessKey{ID: "AKIARESET", Account: acctA, SealedSecret: []byte{1}, CreatedAt: at(0)}),
+			tx.CreateSetting(ctx, "kept", []byte("v")))
+	})
+	c := newCert(regionA, acctA, "reset", iot.ModeDefault, at(1))
+	createCerts(t, s, c)
+	p := newPolicy(regionA, acctA, "reset-policy")
+	createPolicies(t, s, p)
+	createThings(t, s, newThing(regionB, acctB, "reset-thing", map[string]string{}))
+	arn := iot.CertificateARN(regionA, acctA, c.ID)
+	update(t, s, func(tx iot.Tx) error {
+		return errors.Join(
+			tx.AttachPolicy(ctx, &iot.PolicyTarget{Region: regionA, Account: acctA, PolicyName: p.Name, Target: arn, CreatedAt: at(2)}),
+			tx.AttachThingPrincipal(ctx, &iot.ThingPrincipal{Region: regionB, Account: acctB, ThingName: "reset-thing", Principal: arn,
+				Type: iot.ThingPrincipalNonExclusive, CreatedAt: at(2)}))
+	})
+
+	update(t, s, func(tx iot.Tx) error { return tx.DeleteRegistryData(ctx) })
+
+	if recs, err := s.CertificatesByID(ctx, regionA, c.ID); err != nil || len(recs) != 0 {
+		t.Errorf("certificates after reset: %d, %v", len(recs), err)
+	}
+	_, err := s.Policy(ctx, regionA, acctA, p.Name)
+	expectErr(t, err, iot.ErrNotFound, "policy after reset")
+	_, err = s.Thing(ctx, regionB, acctB, "reset-thing")
+	expectErr(t, err, iot.ErrNotFound, "thing after reset")
+	n, err := s.CountTargetPolicies(ctx, regionA, acctA, arn)
+	expectOK(t, err, "CountTargetPolicies")
+	things, err := s.PrincipalThings(ctx, arn, iot.NameQuery{Region: regionB, Account: acctB, Limit: 10})
+	expectOK(t, err, "PrincipalThings")
+	if n != 0 || len(things) != 0 {
+		t.Errorf("attachments after reset: %d policies, %d things", n, len(things))
+	}
+	// Accounts, keys and settings stay, and the registry takes new data.
+	_, err = s.Account(ctx, acctA)
+	expectOK(t, err, "account after reset")
+	_, err = s.AccessKey(ctx, "AKIARESET")
+	expectOK(t, err, "access key after reset")
+	v, err := s.Setting(ctx, "kept")
+	expectOK(t, err, "setting after reset")
+	expectEqual(t, v, []byte("v"), "setting after reset")
+	createCerts(t, s, newCert(regionA, acctA, "reset", iot.ModeDefault, at(3)))
+}

@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) iot.Store) {
 		{"AccessKeys", testAccessKeys},
 		{"Settings", testSettings},
 		{"Isolation", testIsolation},
+		{"DeleteRegistryData", testDeleteRegistryData},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
