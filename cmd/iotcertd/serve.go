@@ -84,7 +84,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		}
 		auth = &httpapi.SigV4Auth{Lookup: svc.LookupAccessKey}
 	}
-	handler := httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: cfg.Logger})
+	handler := httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: cfg.Logger, EmulatorReset: cfg.Emulator})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		m.Close()

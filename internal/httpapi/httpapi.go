@@ -12,6 +12,9 @@
 //     the result;
 //  5. any error, whatever its source, is written by one function from one table.
 //
+// The one exception is moto's unsigned POST /moto-api/reset, answered before step 2 and
+// only when Config.EmulatorReset is set (reset.go).
+//
 // The package holds no business rules: value validation lives in the domain, and this
 // package only decodes wire types.
 package httpapi
@@ -58,6 +61,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Clock times requests for the logs; nil means time.Now.
 	Clock func() time.Time
+	// EmulatorReset routes moto's unsigned POST /moto-api/reset, which deletes every
+	// certificate, policy and thing. Only for emulator mode: it bypasses authentication.
+	EmulatorReset bool
 }
 
 // server is the http.Handler New returns.
@@ -67,6 +73,7 @@ type server struct {
 	log    *slog.Logger
 	clock  func() time.Time
 	routes *router
+	reset  bool
 }
 
 // New returns the handler serving the AWS IoT certificate-registry operations listed by
@@ -78,7 +85,7 @@ func New(cfg Config) http.Handler {
 	if cfg.Auth == nil {
 		panic("httpapi: Config.Auth is required")
 	}
-	s := &server{svc: cfg.Service, auth: cfg.Auth, log: cfg.Logger, clock: cfg.Clock, routes: defaultRouter}
+	s := &server{svc: cfg.Service, auth: cfg.Auth, log: cfg.Logger, clock: cfg.Clock, routes: defaultRouter, reset: cfg.EmulatorReset}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -127,6 +134,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve handles the request and returns the status it answered with.
 func (s *server) serve(w *responseWriter, r *http.Request, reqID string, operation *string) int {
+	if s.reset && r.URL.EscapedPath() == resetPath {
+		*operation = "MotoReset"
+		return s.serveReset(w, r, reqID)
+	}
 	body, err := readBody(w, r)
 	if err != nil {
 		return s.writeError(w, reqID, "", err)
