@@ -95,7 +95,7 @@ run_client() {
   case $suite in
     cli)   timeout "$SUITE_TIMEOUT" python3 compat/cli/test_cli.py || status=$? ;;
     boto3) timeout "$SUITE_TIMEOUT" python3 compat/boto3/test_boto3.py || status=$? ;;
-    js)    (cd compat/js && timeout "$SUITE_TIMEOUT" node --test --test-concurrency=1 test/) || status=$? ;;
+    js)    (cd compat/js && timeout "$SUITE_TIMEOUT" node --test --test-reporter=spec --test-concurrency=1 test/) || status=$? ;;
     go)    timeout "$SUITE_TIMEOUT" go test -count=1 -v ./compat/gosdk/ || status=$? ;;
   esac
   if ! kill -0 "$COMPAT_PID" 2>/dev/null; then
