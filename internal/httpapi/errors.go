@@ -30,6 +30,7 @@ var errorTypes = map[iot.Code]errorType{
 	iot.CodeTransferAlreadyCompleted:   {"TransferAlreadyCompletedException", http.StatusGone},
 	iot.CodeDeleteConflict:             {"DeleteConflictException", http.StatusConflict},
 	iot.CodeVersionConflict:            {"VersionConflictException", http.StatusConflict},
+	iot.CodeVersionsLimitExceeded:      {"VersionsLimitExceededException", http.StatusConflict},
 	iot.CodeMalformedPolicy:            {"MalformedPolicyException", http.StatusBadRequest},
 	iot.CodeLimitExceeded:              {"LimitExceededException", http.StatusGone},
 	iot.CodeRegistrationCodeValidation: {"RegistrationCodeValidationException", http.StatusBadRequest},

@@ -22,6 +22,7 @@ const (
 	CodeTransferAlreadyCompleted   Code = "TransferAlreadyCompleted"
 	CodeDeleteConflict             Code = "DeleteConflict"
 	CodeVersionConflict            Code = "VersionConflict"
+	CodeVersionsLimitExceeded      Code = "VersionsLimitExceeded"
 	CodeMalformedPolicy            Code = "MalformedPolicy"
 	CodeLimitExceeded              Code = "LimitExceeded"
 	CodeRegistrationCodeValidation Code = "RegistrationCodeValidation"
@@ -37,7 +38,7 @@ var Codes = []Code{
 	CodeCertificateValidation, CodeCertificateConflict, CodeTransferConflict,
 	CodeTransferAlreadyCompleted, CodeDeleteConflict, CodeVersionConflict, CodeMalformedPolicy,
 	CodeLimitExceeded, CodeRegistrationCodeValidation, CodeUnauthorized, CodeThrottling,
-	CodeServiceUnavailable, CodeInternal,
+	CodeServiceUnavailable, CodeInternal, CodeVersionsLimitExceeded,
 }
 
 // Error is a domain error. Message is client-facing AWS-style text; Err is the internal

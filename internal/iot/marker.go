@@ -17,6 +17,7 @@ var markerPattern = regexp.MustCompile(`^[A-Za-z0-9+/]+={0,2}$`)
 const (
 	markerKindCertificate byte = 1
 	markerKindName        byte = 2
+	markerKindPolicy      byte = 3
 )
 
 // CertificateCursor is a keyset position in a certificate listing ordered by creation time,
@@ -81,4 +82,34 @@ func decodeMarker(field, m string, kind byte) ([]byte, error) {
 
 func badMarker(field string) *Error {
 	return invalid("The %s is not valid: use the value returned by the previous page.", field)
+}
+
+// PolicyCursor is a keyset position in a policy listing ordered by creation time, then
+// name.
+type PolicyCursor struct {
+	CreatedAt time.Time
+	Name      string
+}
+
+func encodePolicyMarker(c PolicyCursor) string {
+	b := make([]byte, 0, 1+8+len(c.Name))
+	b = append(b, markerKindPolicy)
+	b = binary.BigEndian.AppendUint64(b, uint64(c.CreatedAt.UnixMilli()))
+	b = append(b, c.Name...)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func decodePolicyMarker(field, m string) (*PolicyCursor, error) {
+	if m == "" {
+		return nil, nil
+	}
+	b, err := decodeMarker(field, m, markerKindPolicy)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < 8+1 {
+		return nil, badMarker(field)
+	}
+	ms := int64(binary.BigEndian.Uint64(b[:8]))
+	return &PolicyCursor{CreatedAt: time.UnixMilli(ms).UTC(), Name: string(b[8:])}, nil
 }

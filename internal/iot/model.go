@@ -80,7 +80,9 @@ func (c *Certificate) ARN() string {
 	return CertificateARN(c.Region, account, c.ID)
 }
 
-// Policy is an IoT policy in one account and region.
+// Policy is an IoT policy in one account and region. Its versions are PolicyVersion
+// records; Document is always the document of the default version, DefaultVersionID, so
+// that reading a policy needs no second lookup. Tags live in the tag store, by ARN.
 type Policy struct {
 	Region           string
 	Account          string
@@ -90,7 +92,9 @@ type Policy struct {
 	CreatedAt        time.Time
 	LastModifiedAt   time.Time
 	GenerationID     string
-	Tags             []Tag
+	// LastVersionID is the highest version ID ever given to the policy: version IDs
+	// are never reused, even after the version holding one is deleted.
+	LastVersionID int64
 }
 
 // ARN returns the policy ARN.

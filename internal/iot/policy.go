@@ -38,7 +38,8 @@ func (s *Service) CreatePolicy(ctx context.Context, c Caller, in CreatePolicyInp
 	}
 	now := s.now()
 	p := &Policy{Region: c.Region, Account: c.Account, Name: in.PolicyName, Document: in.PolicyDocument,
-		DefaultVersionID: "1", CreatedAt: now, LastModifiedAt: now, GenerationID: newHexID(32), Tags: in.Tags}
+		DefaultVersionID: versionIDString(firstPolicyVersion), LastVersionID: firstPolicyVersion,
+		CreatedAt: now, LastModifiedAt: now, GenerationID: newHexID(32)}
 	err := s.update(ctx, func(tx Tx) error {
 		err := tx.CreatePolicy(ctx, p)
 		if errors.Is(err, ErrAlreadyExists) {
@@ -46,7 +47,18 @@ func (s *Service) CreatePolicy(ctx context.Context, c Caller, in CreatePolicyInp
 				Message:    "Policy cannot be created - name already exists (name=" + in.PolicyName + ")",
 				ResourceID: in.PolicyName, ResourceARN: p.ARN()}
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		err = tx.CreatePolicyVersion(ctx, &PolicyVersion{Region: c.Region, Account: c.Account, PolicyName: p.Name,
+			ID: firstPolicyVersion, Document: p.Document, CreatedAt: now})
+		if err != nil {
+			return err
+		}
+		if len(in.Tags) == 0 {
+			return nil
+		}
+		return tx.PutTags(ctx, c.Region, c.Account, p.ARN(), in.Tags)
 	})
 	if err != nil {
 		return nil, err
@@ -74,13 +86,16 @@ func getPolicy(ctx context.Context, r Reader, c Caller, name string) (*Policy, e
 	return p, err
 }
 
-// DeletePolicy deletes a policy that is attached to nothing.
+// DeletePolicy deletes a policy that is attached to nothing and has no versions but its
+// default one (AWS: "A policy cannot be deleted if it has non-default versions or it is
+// attached to any certificate"). The default version and the policy's tags go with it.
 func (s *Service) DeletePolicy(ctx context.Context, c Caller, name string) error {
 	if err := checkPolicyName(name); err != nil {
 		return err
 	}
 	return s.update(ctx, func(tx Tx) error {
-		if _, err := getPolicy(ctx, tx, c, name); err != nil {
+		p, err := getPolicy(ctx, tx, c, name)
+		if err != nil {
 			return err
 		}
 		n, err := tx.CountPolicyTargets(ctx, c.Region, c.Account, name)
@@ -90,6 +105,23 @@ func (s *Service) DeletePolicy(ctx context.Context, c Caller, name string) error
 		if n > 0 {
 			return Errorf(CodeDeleteConflict, "The policy %s is attached to %d target(s); detach it before deleting it.", name, n)
 		}
+		versions, err := tx.PolicyVersions(ctx, c.Region, c.Account, name, maxPolicyVersions+1)
+		if err != nil {
+			return err
+		}
+		for _, v := range versions {
+			if !p.IsDefault(v) {
+				return Errorf(CodeDeleteConflict, "The policy %s has non-default versions; delete them with DeletePolicyVersion before deleting the policy.", name)
+			}
+		}
+		for _, v := range versions {
+			if err := tx.DeletePolicyVersion(ctx, c.Region, c.Account, name, v.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.DeleteResourceTags(ctx, c.Region, c.Account, p.ARN()); err != nil {
+			return err
+		}
 		return tx.DeletePolicy(ctx, c.Region, c.Account, name)
 	})
 }
@@ -97,6 +129,12 @@ func (s *Service) DeletePolicy(ctx context.Context, c Caller, name string) error
 // AttachPolicy attaches a policy to a target: a certificate of the caller (by ARN) or an
 // Amazon Cognito identity (REGION:ID). Attaching again changes nothing.
 func (s *Service) AttachPolicy(ctx context.Context, c Caller, policyName, target string) error {
+	return s.attachPolicy(ctx, c, policyName, "target", target)
+}
+
+// attachPolicy is AttachPolicy and the deprecated AttachPrincipalPolicy; field names the
+// member that carries the target, for messages.
+func (s *Service) attachPolicy(ctx context.Context, c Caller, policyName, field, target string) error {
 	if err := checkPolicyName(policyName); err != nil {
 		return err
 	}
@@ -104,7 +142,7 @@ func (s *Service) AttachPolicy(ctx context.Context, c Caller, policyName, target
 		if _, err := getPolicy(ctx, tx, c, policyName); err != nil {
 			return err
 		}
-		if err := attachablePrincipal(ctx, tx, c, "target", target); err != nil {
+		if err := attachablePrincipal(ctx, tx, c, field, target); err != nil {
 			return err
 		}
 		n, err := tx.CountTargetPolicies(ctx, c.Region, c.Account, target)
@@ -126,10 +164,15 @@ func (s *Service) AttachPolicy(ctx context.Context, c Caller, policyName, target
 // DetachPolicy detaches a policy from a target. Detaching what is not attached changes
 // nothing; DetachPolicy models no ResourceNotFound error.
 func (s *Service) DetachPolicy(ctx context.Context, c Caller, policyName, target string) error {
+	return s.detachPolicy(ctx, c, policyName, "target", target)
+}
+
+// detachPolicy is DetachPolicy and the deprecated DetachPrincipalPolicy.
+func (s *Service) detachPolicy(ctx context.Context, c Caller, policyName, field, target string) error {
 	if err := checkPolicyName(policyName); err != nil {
 		return err
 	}
-	if err := checkPrincipal("target", target); err != nil {
+	if err := checkPrincipal(field, target); err != nil {
 		return err
 	}
 	return s.update(ctx, func(tx Tx) error {

@@ -57,6 +57,17 @@ type NameQuery struct {
 	Limit   int
 }
 
+// PolicyQuery selects a keyset page of the policies of one account in one region, ordered
+// by (CreatedAt, Name) in Order.
+type PolicyQuery struct {
+	Region  string
+	Account string
+	Order   Order
+	// After is the position of the last policy of the previous page; nil starts at the top.
+	After *PolicyCursor
+	Limit int
+}
+
 // Reader is the read side of a Store.
 type Reader interface {
 	// CertificatesByID returns every record of certificate id in region (one per account
@@ -77,6 +88,14 @@ type Reader interface {
 	CountPolicyTargets(ctx context.Context, region, account, policyName string) (int, error)
 	// CountTargetPolicies counts the policies attached to target.
 	CountTargetPolicies(ctx context.Context, region, account, target string) (int, error)
+	// ListPolicies returns a page of the policies of q.Account in q.Region.
+	ListPolicies(ctx context.Context, q PolicyQuery) ([]*Policy, error)
+	// PolicyTargets returns the attachments of a policy, ordered by target.
+	PolicyTargets(ctx context.Context, policyName string, q NameQuery) ([]*PolicyTarget, error)
+	// PolicyVersion returns one version of a policy or ErrNotFound.
+	PolicyVersion(ctx context.Context, region, account, policyName string, id int64) (*PolicyVersion, error)
+	// PolicyVersions returns at most limit versions of a policy, by ascending ID.
+	PolicyVersions(ctx context.Context, region, account, policyName string, limit int) ([]*PolicyVersion, error)
 
 	// Thing returns one thing or ErrNotFound.
 	Thing(ctx context.Context, region, account, name string) (*Thing, error)
@@ -84,6 +103,11 @@ type Reader interface {
 	ThingPrincipals(ctx context.Context, thingName string, q NameQuery) ([]*ThingPrincipal, error)
 	// PrincipalThings returns the things a principal is attached to, ordered by thing name.
 	PrincipalThings(ctx context.Context, principal string, q NameQuery) ([]*ThingPrincipal, error)
+	// ListThings returns a page of the things of q.Account in q.Region, ordered by name.
+	ListThings(ctx context.Context, q NameQuery) ([]*Thing, error)
+
+	// Tags returns the tags of the resource with that ARN, ordered by key after q.After.
+	Tags(ctx context.Context, resourceARN string, q NameQuery) ([]Tag, error)
 
 	// Account returns an account or ErrNotFound.
 	Account(ctx context.Context, id string) (*Account, error)
@@ -120,15 +144,32 @@ type Tx interface {
 	DetachPolicy(ctx context.Context, region, account, policyName, target string) error
 	// DetachAllPolicies removes every policy attachment of target.
 	DetachAllPolicies(ctx context.Context, region, account, target string) error
+	// PutPolicy replaces the record of p (found by region, account and name).
+	PutPolicy(ctx context.Context, p *Policy) error
+	// CreatePolicyVersion inserts v; ErrAlreadyExists if the policy has a version v.ID.
+	CreatePolicyVersion(ctx context.Context, v *PolicyVersion) error
+	// DeletePolicyVersion removes one version of a policy.
+	DeletePolicyVersion(ctx context.Context, region, account, policyName string, id int64) error
 
 	// CreateThing inserts t; ErrAlreadyExists if the name is taken.
 	CreateThing(ctx context.Context, t *Thing) error
 	// DeleteThing removes the thing if its stored Version equals t.Version.
 	DeleteThing(ctx context.Context, t *Thing) error
+	// PutThing replaces the thing if its stored Version equals t.Version, then advances
+	// t.Version.
+	PutThing(ctx context.Context, t *Thing) error
 	// AttachThingPrincipal records an attachment; ErrAlreadyExists if present.
 	AttachThingPrincipal(ctx context.Context, a *ThingPrincipal) error
 	// DetachThingPrincipal removes an attachment; ErrNotFound if absent.
 	DetachThingPrincipal(ctx context.Context, region, account, thingName, principal string) error
+
+	// PutTags sets tags on the resource with that ARN, replacing the value of a key it
+	// already has. Whether the resource exists is the domain's concern.
+	PutTags(ctx context.Context, region, account, resourceARN string, tags []Tag) error
+	// DeleteTags removes the given keys from a resource; keys it lacks are ignored.
+	DeleteTags(ctx context.Context, region, account, resourceARN string, keys []string) error
+	// DeleteResourceTags removes every tag of a resource.
+	DeleteResourceTags(ctx context.Context, region, account, resourceARN string) error
 
 	// CreateAccount inserts an account; ErrAlreadyExists if the ID is taken.
 	CreateAccount(ctx context.Context, a *Account) error
@@ -137,9 +178,9 @@ type Tx interface {
 	// CreateSetting stores a server-wide setting once; ErrAlreadyExists if it is set.
 	CreateSetting(ctx context.Context, name string, value []byte) error
 
-	// DeleteRegistryData removes every certificate, policy, policy attachment, thing and
-	// thing attachment of every account and region. Accounts, access keys and settings
-	// (the issuing CA) stay.
+	// DeleteRegistryData removes every certificate, policy, policy version, policy
+	// attachment, thing, thing attachment and tag of every account and region.
+	// Accounts, access keys and settings (the issuing CA) stay.
 	DeleteRegistryData(ctx context.Context) error
 }
 

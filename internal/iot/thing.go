@@ -145,8 +145,17 @@ func (s *Service) CreateThing(ctx context.Context, c Caller, in CreateThingInput
 // shapes and AWS's limit for things without a type.
 func checkAttributes(attrs map[string]string) error {
 	if len(attrs) > maxThingAttributes {
-		return invalid("A thing without a thing type can have at most %d attributes.", maxThingAttributes)
+		return tooManyAttributes()
 	}
+	return checkAttributeEntries(attrs)
+}
+
+func tooManyAttributes() *Error {
+	return invalid("A thing without a thing type can have at most %d attributes.", maxThingAttributes)
+}
+
+// checkAttributeEntries validates each attribute name and value.
+func checkAttributeEntries(attrs map[string]string) error {
 	for k, v := range attrs {
 		if runeLen(k) > maxAttrName || !attrNamePattern.MatchString(k) {
 			return invalid("Attribute name '%s' must be at most 128 characters matching [a-zA-Z0-9_.,@/:#-]+.", clip(k))

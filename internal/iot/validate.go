@@ -110,15 +110,30 @@ func checkPageSize(field string, n *int) (int, error) {
 	return *n, nil
 }
 
-// checkTags validates tags as the Tag shape requires.
+// checkTags validates the tags given when a resource is created: each as the Tag shape
+// requires, and no more than a resource may have.
 func checkTags(tags []Tag) error {
-	if len(tags) > 50 {
-		return Errorf(CodeInvalidRequest, "A resource can have at most 50 tags.")
+	if len(tags) > maxTagsPerResource {
+		return Errorf(CodeInvalidRequest, "A resource can have at most %d tags.", maxTagsPerResource)
 	}
+	return checkTagEntries(tags)
+}
+
+// checkTagKey validates a TagKey.
+func checkTagKey(key string) error {
+	if key == "" || runeLen(key) > maxTagKey || !tagKeyPattern.MatchString(key) {
+		return invalid("Tag key '%s' must be 1 to 128 characters of letters, digits, spaces and _.:/=+-@.", clip(key))
+	}
+	return nil
+}
+
+// checkTagEntries validates each tag as the Tag shape requires, refuses the reserved
+// aws: prefix, and refuses a key given twice.
+func checkTagEntries(tags []Tag) error {
 	seen := make(map[string]bool, len(tags))
 	for _, t := range tags {
-		if t.Key == "" || runeLen(t.Key) > maxTagKey || !tagKeyPattern.MatchString(t.Key) {
-			return invalid("Tag key '%s' must be 1 to 128 characters of letters, digits, spaces and _.:/=+-@.", clip(t.Key))
+		if err := checkTagKey(t.Key); err != nil {
+			return err
 		}
 		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
 			return invalid("Tag keys may not start with 'aws:'.")

@@ -3,44 +3,27 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"fmt"
 
 	"github.com/iotcertd/iotcertd/internal/iot"
 )
 
 // policyArgs returns p's values in the order of policyColumns.
-func policyArgs(p *iot.Policy) ([]any, error) {
-	tags := p.Tags
-	if tags == nil {
-		tags = []iot.Tag{}
-	}
-	tagsJSON, err := json.Marshal(tags)
-	if err != nil {
-		return nil, err
-	}
+func policyArgs(p *iot.Policy) []any {
 	return []any{p.Region, p.Account, p.Name, p.Document, p.DefaultVersionID, ms(p.CreatedAt),
-		nullMS(p.LastModifiedAt), p.GenerationID, string(tagsJSON)}, nil
+		nullMS(p.LastModifiedAt), p.GenerationID, p.LastVersionID}
 }
 
-// scanPolicy reads a row of policyColumns. A policy without tags has nil Tags.
+// scanPolicy reads a row of policyColumns.
 func scanPolicy(sc scanner) (*iot.Policy, error) {
 	var (
 		p        iot.Policy
 		created  int64
 		modified sql.NullInt64
-		tags     string
 	)
 	err := sc.Scan(&p.Region, &p.Account, &p.Name, &p.Document, &p.DefaultVersionID, &created,
-		&modified, &p.GenerationID, &tags)
+		&modified, &p.GenerationID, &p.LastVersionID)
 	if err != nil {
 		return nil, err
-	}
-	if err := json.Unmarshal([]byte(tags), &p.Tags); err != nil {
-		return nil, fmt.Errorf("policy %s tags: %w", p.Name, err)
-	}
-	if len(p.Tags) == 0 {
-		p.Tags = nil
 	}
 	p.CreatedAt, p.LastModifiedAt = fromMS(created), fromNullMS(modified)
 	return &p, nil
@@ -76,11 +59,7 @@ func (r reader) CountTargetPolicies(ctx context.Context, region, account, target
 
 // CreatePolicy inserts p.
 func (t *tx) CreatePolicy(ctx context.Context, p *iot.Policy) error {
-	args, err := policyArgs(p)
-	if err != nil {
-		return fmt.Errorf("sqlite: create policy: %w", err)
-	}
-	_, err = t.exec(ctx, "create policy", insertPolicy, args...)
+	_, err := t.exec(ctx, "create policy", insertPolicy, policyArgs(p)...)
 	return err
 }
 

@@ -2,7 +2,7 @@ package sqlite
 
 import "github.com/iotcertd/iotcertd/internal/iot"
 
-// Every statement the store runs is in this file.
+// Every statement the store runs is in this file or in a sql_*.go file beside it.
 //
 // Times are INTEGER Unix milliseconds. Optional times are NULL when zero; transfer_target is
 // NULL when no transfer is pending, so that the partial indexes on it hold pending records
@@ -13,7 +13,7 @@ import "github.com/iotcertd/iotcertd/internal/iot"
 // with IF NOT EXISTS so that it is harmless to run again. A function rather than a variable,
 // so that the package holds no mutable state.
 func migrations() []string {
-	return []string{schemaV1}
+	return []string{schemaV1, schemaCA, schemaPolicyVersionsTags}
 }
 
 const createSchemaVersion = `CREATE TABLE IF NOT EXISTS schema_version (
@@ -143,6 +143,7 @@ func statements() []string {
 		selectThingPrincipals, selectPrincipalThings,
 		insertAccount, selectAccount, countAccounts, insertAccessKey, selectAccessKey, insertSetting, selectSetting,
 	}
+	qs = append(qs, policyTagStatements()...)
 	for _, order := range []iot.Order{iot.Descending, iot.Ascending} {
 		for _, after := range []bool{false, true} {
 			qs = append(qs, listCertificatesSQL(order, after), listOutgoingCertificatesSQL(order, after))
@@ -225,7 +226,7 @@ func keyset(order iot.Order) (cmp, dir string) {
 // Policies and their attachments.
 const (
 	policyColumns = `region, account, name, document, default_version_id, created_ms,
-	last_modified_ms, generation_id, tags`
+	last_modified_ms, generation_id, last_version_id`
 	policyValues = `?, ?, ?, ?, ?, ?, ?, ?, ?`
 
 	insertPolicy = `INSERT INTO policies (` + policyColumns + `) VALUES (` + policyValues + `)`
@@ -283,6 +284,6 @@ const (
 	insertSetting   = `INSERT INTO settings (name, value) VALUES (?, ?)`
 	// deleteRegistryData lists the registry tables, attachments first.
 	deleteRegistryData = `DELETE FROM thing_principals; DELETE FROM policy_targets; DELETE FROM things;
-DELETE FROM policies; DELETE FROM certificates;`
+DELETE FROM tags; DELETE FROM policy_versions; DELETE FROM policies; DELETE FROM certificates;`
 	selectSetting = `SELECT value FROM settings WHERE name = ?`
 )

@@ -52,6 +52,13 @@ func Run(t *testing.T, open func(t *testing.T) iot.Store) {
 		{"Settings", testSettings},
 		{"Isolation", testIsolation},
 		{"DeleteRegistryData", testDeleteRegistryData},
+		{"PolicyVersions", testPolicyVersions},
+		{"ListPolicies", testListPolicies},
+		{"PolicyTargets", testPolicyTargets},
+		{"PutThing", testPutThing},
+		{"ListThings", testListThings},
+		{"Tags", testTags},
+		{"DeleteRegistryDataVersionsTags", testDeleteRegistryDataVersionsTags},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
