@@ -91,11 +91,26 @@ func (t *tx) CreateCertificate(ctx context.Context, c *iot.Certificate) error {
 }
 
 // PutCertificate replaces the record c.RecordID if it is still at c.Version, and advances
-// c.Version.
+// c.Version. It first tries updateCertificateState, which changes no index; when that
+// changes nothing (an indexed column changes, or the version is stale, or the record is
+// gone) it replaces the whole row, which also tells those cases apart.
 func (t *tx) PutCertificate(ctx context.Context, c *iot.Certificate) error {
 	const op = "put certificate"
+	n, err := t.exec(ctx, op, updateCertificateState,
+		c.PreviousOwner, string(c.Status), c.PEM, c.CACertificateID, nullMS(c.LastModifiedAt),
+		c.CustomerVersion, c.GenerationID, nullMS(c.NotBefore), nullMS(c.NotAfter), c.Transfer.Message,
+		c.Transfer.RejectReason, nullMS(c.Transfer.TransferDate), nullMS(c.Transfer.AcceptDate),
+		nullMS(c.Transfer.RejectDate), c.Version+1,
+		c.RecordID, c.Version, c.Region, c.ID, c.Owner, string(c.Mode), ms(c.CreatedAt), nullString(c.Transfer.Target))
+	if err != nil {
+		return err
+	}
+	if n == 1 {
+		c.Version++
+		return nil
+	}
 	args := append(certificateArgs(c, c.Version+1), c.RecordID, c.Version)
-	n, err := t.exec(ctx, op, updateCertificate, args...)
+	n, err = t.exec(ctx, op, updateCertificate, args...)
 	if err != nil {
 		return err
 	}

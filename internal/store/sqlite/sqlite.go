@@ -5,7 +5,8 @@
 // transactions begin IMMEDIATE (they take the write lock up front, so writers serialise
 // and a transaction's reads and writes cannot be interleaved with another writer's), and a
 // pool of query-only connections for reads outside transactions, which WAL lets run
-// alongside the writer. Another process (the admin command) may open the same file at the
+// alongside the writer. Concurrent Update calls share a write transaction and its fsync,
+// each in a savepoint of its own (group commit, see groupcommit.go). Another process (the admin command) may open the same file at the
 // same time; SQLite's locking and the busy timeout arbitrate between them.
 //
 // The store holds no business rules: it stores records, enforces uniqueness and optimistic
@@ -17,10 +18,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -48,13 +49,6 @@ func dsn(path, params string) string {
 	return fmt.Sprintf("%s?_pragma=busy_timeout(%d)&%s", path, busyTimeoutMS, params)
 }
 
-// Update retry policy: bounded exponential backoff with jitter.
-const (
-	maxAttempts = 10
-	minBackoff  = time.Millisecond
-	maxBackoff  = 100 * time.Millisecond
-)
-
 // Store is the SQLite store. It implements iot.Store.
 type Store struct {
 	reader // reads outside transactions, on the read pool
@@ -62,6 +56,23 @@ type Store struct {
 	read   *sql.DB
 	// The prepared statements of each pool, by query text; read-only after Open.
 	writeStmts, readStmts map[string]*sql.Stmt
+	// savepoint holds the statements that bracket each fn of a batch, on the write pool.
+	savepoint savepointStmts
+
+	// Group commit (see groupcommit.go). turn is a one-token semaphore: the goroutine
+	// holding it alone uses the write connection. waiting counts the callers of Update
+	// that want the turn and do not have it yet. open is the batch transaction that later
+	// callers join; it is read and written only by the holder of the turn.
+	turn    chan struct{}
+	waiting atomic.Int64
+	open    *batch
+	// closed is set by Close, under the turn.
+	closed bool
+	// commits counts batches committed, for tests.
+	commits atomic.Uint64
+	// testHookWaiting, when set by a test, runs when a caller of Update starts waiting for
+	// the turn (after it is counted in waiting).
+	testHookWaiting func()
 }
 
 var _ iot.Store = (*Store)(nil)
@@ -100,9 +111,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	s := &Store{write: write, read: read}
+	s := &Store{write: write, read: read, turn: make(chan struct{}, 1)}
 	if s.writeStmts, err = prepare(ctx, write); err == nil {
 		s.readStmts, err = prepare(ctx, read)
+	}
+	if err == nil {
+		s.savepoint, err = prepareSavepoint(ctx, write)
 	}
 	if err != nil {
 		s.Close()
@@ -178,63 +192,18 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
-// Close closes both connection pools.
+// Close finishes the batch in progress, if any, and closes both connection pools. Update
+// fails once the store is closed.
 func (s *Store) Close() error {
-	return errors.Join(closeStmts(s.writeStmts), closeStmts(s.readStmts), s.write.Close(), s.read.Close())
-}
-
-// Update runs fn in an IMMEDIATE transaction on the write connection and commits it. It
-// retries the whole transaction, after a backoff, when fn or the commit fails with
-// iot.ErrConflict, SQLITE_BUSY or SQLITE_LOCKED; any other error rolls back and comes back
-// unchanged. fn must not call Update itself: the write connection is busy with its
-// transaction.
-func (s *Store) Update(ctx context.Context, fn func(tx iot.Tx) error) error {
-	backoff := minBackoff
-	for attempt := 1; ; attempt++ {
-		retry, err := s.attempt(ctx, fn)
-		if err == nil || !retry || attempt == maxAttempts {
-			return err
-		}
-		if cerr := ctx.Err(); cerr != nil {
-			return errors.Join(cerr, err)
-		}
-		// Full jitter over the upper half of the interval.
-		d := backoff/2 + rand.N(backoff/2+1)
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return errors.Join(ctx.Err(), err)
-		case <-t.C:
-		}
-		backoff = min(2*backoff, maxBackoff)
+	s.turn <- struct{}{}
+	if s.open != nil {
+		// Its members wait for the commit; whoever held the turn last left it to a waiter,
+		// and Close took the turn before that waiter.
+		s.finish(s.open)
 	}
-}
-
-// attempt runs fn once and reports whether its failure is worth a retry.
-func (s *Store) attempt(ctx context.Context, fn func(tx iot.Tx) error) (retry bool, err error) {
-	sqlTx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return transient(err), fmt.Errorf("sqlite: begin: %w", err)
-	}
-	var busy bool
-	t := &tx{reader{q: sqlTx, tx: sqlTx, stmts: s.writeStmts, busy: &busy}}
-	done := false
-	defer func() {
-		if !done { // fn panicked: free the write connection, then let the panic go on
-			_ = sqlTx.Rollback()
-		}
-	}()
-	err = fn(t)
-	done = true
-	if err != nil {
-		_ = sqlTx.Rollback()
-		return busy || errors.Is(err, iot.ErrConflict) || transient(err), err
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return errors.Is(err, iot.ErrConflict) || transient(err), fmt.Errorf("sqlite: commit: %w", err)
-	}
-	return false, nil
+	s.closed = true
+	<-s.turn
+	return errors.Join(closeStmts(s.writeStmts), closeStmts(s.readStmts), s.savepoint.close(), s.write.Close(), s.read.Close())
 }
 
 // transient reports whether err is SQLite's failure to get a lock (SQLITE_BUSY or
@@ -246,6 +215,27 @@ func transient(err error) bool {
 	}
 	switch se.Code() & 0xff {
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
+}
+
+// mayEndTransaction reports whether err is one of the failures after which SQLite may
+// roll back the whole transaction rather than only the statement
+// (https://sqlite.org/lang_transaction.html, "Response To Errors Within A Transaction",
+// and sqlite3_interrupt), or database/sql's report that the transaction is over. The driver
+// reports an interrupted statement with the error of the context that interrupted it.
+func mayEndTransaction(err error) bool {
+	if errors.Is(err, sql.ErrTxDone) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_NOMEM,
+		sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_ABORT, sqlite3.SQLITE_CORRUPT:
 		return true
 	}
 	return false
@@ -288,6 +278,27 @@ type reader struct {
 	// busy, in a transaction, is set when a statement failed to get a lock, so that Update
 	// retries even if fn turned the error into another.
 	busy *bool
+	// batch, in a transaction, is the batch it belongs to (group commit).
+	batch *batch
+}
+
+// context returns the context a statement runs with. Outside a transaction it is ctx. In
+// one, the caller's cancellation is left out: the transaction is shared by a batch of
+// callers, and the driver answers a cancelled context by interrupting the connection,
+// which can roll back the whole transaction and so the work of every other caller in it;
+// Update honours a caller's cancellation before and after its fn instead. Once the batch
+// is lost, the context is a cancelled one, so that no further statement reaches SQLite:
+// outside the lost transaction it would run, and commit, on its own.
+func (r reader) context(ctx context.Context) context.Context {
+	switch {
+	case r.batch == nil:
+		return ctx
+	case r.batch.lost:
+		lost, cancel := context.WithCancelCause(context.Background())
+		cancel(errBatchLost)
+		return lost
+	}
+	return context.Background()
 }
 
 // stmt returns the prepared statement of query (bound to the transaction, in one), or nil.
@@ -301,6 +312,7 @@ func (r reader) stmt(ctx context.Context, query string) *sql.Stmt {
 
 // query runs a query, prepared when it can be.
 func (r reader) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = r.context(ctx)
 	if st := r.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -309,6 +321,7 @@ func (r reader) query(ctx context.Context, query string, args ...any) (*sql.Rows
 
 // queryRow runs a query for one row, prepared when it can be.
 func (r reader) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = r.context(ctx)
 	if st := r.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -317,16 +330,21 @@ func (r reader) queryRow(ctx context.Context, query string, args ...any) *sql.Ro
 
 // execute runs a statement, prepared when it can be.
 func (r reader) execute(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = r.context(ctx)
 	if st := r.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
 	return r.q.ExecContext(ctx, query, args...)
 }
 
-// fail translates err and, in a transaction, notes a lock failure.
+// fail translates err and, in a transaction, notes a lock failure, and a failure after
+// which SQLite may have rolled back the transaction on its own.
 func (r reader) fail(op string, err error) error {
 	if r.busy != nil && transient(err) {
 		*r.busy = true
+	}
+	if r.batch != nil && mayEndTransaction(err) {
+		r.batch.lost = true
 	}
 	return translate(op, err)
 }
