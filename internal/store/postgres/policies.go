@@ -2,47 +2,29 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/iotcertd/iotcertd/internal/iot"
 )
 
-// policyArgs returns p's values in the order of policyColumns. Tags are JSON text, as in
-// the SQLite store.
-func policyArgs(p *iot.Policy) ([]any, error) {
-	tags := p.Tags
-	if tags == nil {
-		tags = []iot.Tag{}
-	}
-	tagsJSON, err := json.Marshal(tags)
-	if err != nil {
-		return nil, err
-	}
+// policyArgs returns p's values in the order of policyColumns.
+func policyArgs(p *iot.Policy) []any {
 	return []any{p.Region, p.Account, p.Name, p.Document, p.DefaultVersionID, ms(p.CreatedAt),
-		nullMS(p.LastModifiedAt), p.GenerationID, string(tagsJSON)}, nil
+		nullMS(p.LastModifiedAt), p.GenerationID, p.LastVersionID}
 }
 
-// scanPolicy reads a row of policyColumns. A policy without tags has nil Tags.
+// scanPolicy reads a row of policyColumns.
 func scanPolicy(row pgx.Row) (*iot.Policy, error) {
 	var (
 		p        iot.Policy
 		created  int64
 		modified *int64
-		tags     string
 	)
 	err := row.Scan(&p.Region, &p.Account, &p.Name, &p.Document, &p.DefaultVersionID, &created,
-		&modified, &p.GenerationID, &tags)
+		&modified, &p.GenerationID, &p.LastVersionID)
 	if err != nil {
 		return nil, err
-	}
-	if err := json.Unmarshal([]byte(tags), &p.Tags); err != nil {
-		return nil, fmt.Errorf("policy %s tags: %w", p.Name, err)
-	}
-	if len(p.Tags) == 0 {
-		p.Tags = nil
 	}
 	p.CreatedAt, p.LastModifiedAt = fromMS(created), fromNullMS(modified)
 	return &p, nil
@@ -74,11 +56,7 @@ func (r reader) CountTargetPolicies(ctx context.Context, region, account, target
 
 // CreatePolicy inserts p.
 func (t *tx) CreatePolicy(ctx context.Context, p *iot.Policy) error {
-	args, err := policyArgs(p)
-	if err != nil {
-		return fmt.Errorf("postgres: create policy: %w", err)
-	}
-	return t.insert(ctx, "create policy", insertPolicy, args...)
+	return t.insert(ctx, "create policy", insertPolicy, policyArgs(p)...)
 }
 
 // DeletePolicy removes a policy.

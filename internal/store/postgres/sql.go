@@ -2,7 +2,7 @@ package postgres
 
 import "github.com/iotcertd/iotcertd/internal/iot"
 
-// Every statement the store runs is in this file.
+// Every statement the store runs is in this file or in a sql_*.go file beside it.
 //
 // The schema mirrors the SQLite store's so that both keep the same values: times are BIGINT
 // Unix milliseconds (optional times NULL when zero), transfer_target is NULL when no
@@ -87,8 +87,20 @@ CREATE TABLE IF NOT EXISTS policies (
 	created_ms         BIGINT NOT NULL,
 	last_modified_ms   BIGINT,
 	generation_id      TEXT   NOT NULL,
-	tags               TEXT   NOT NULL,
+	last_version_id    BIGINT NOT NULL,
 	PRIMARY KEY (region, account, name)
+);
+-- ListPolicies.
+CREATE INDEX IF NOT EXISTS policies_created ON policies (region, account, created_ms, name);
+
+CREATE TABLE IF NOT EXISTS policy_versions (
+	region      TEXT COLLATE "C" NOT NULL,
+	account     TEXT COLLATE "C" NOT NULL,
+	policy_name TEXT COLLATE "C" NOT NULL,
+	version_id  BIGINT NOT NULL,
+	document    TEXT   NOT NULL,
+	created_ms  BIGINT NOT NULL,
+	PRIMARY KEY (region, account, policy_name, version_id)
 );
 
 CREATE TABLE IF NOT EXISTS policy_targets (
@@ -138,6 +150,15 @@ CREATE TABLE IF NOT EXISTS access_keys (
 	created_ms    BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS access_keys_account ON access_keys (account_id);
+
+CREATE TABLE IF NOT EXISTS tags (
+	region       TEXT COLLATE "C" NOT NULL,
+	account      TEXT COLLATE "C" NOT NULL,
+	resource_arn TEXT COLLATE "C" NOT NULL,
+	tag_key      TEXT COLLATE "C" NOT NULL,
+	tag_value    TEXT NOT NULL,
+	PRIMARY KEY (region, account, resource_arn, tag_key)
+);
 
 CREATE TABLE IF NOT EXISTS settings (
 	name  TEXT COLLATE "C" NOT NULL PRIMARY KEY,
@@ -221,7 +242,7 @@ func keyset(order iot.Order) (cmp, dir string) {
 // Policies and their attachments.
 const (
 	policyColumns = `region, account, name, document, default_version_id, created_ms,
-	last_modified_ms, generation_id, tags`
+	last_modified_ms, generation_id, last_version_id`
 
 	insertPolicy = `INSERT INTO policies (` + policyColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 	ON CONFLICT DO NOTHING`
@@ -291,6 +312,6 @@ const (
 func deleteRegistryData() []string {
 	return []string{
 		`DELETE FROM thing_principals`, `DELETE FROM policy_targets`, `DELETE FROM things`,
-		`DELETE FROM policies`, `DELETE FROM certificates`,
+		`DELETE FROM tags`, `DELETE FROM policy_versions`, `DELETE FROM policies`, `DELETE FROM certificates`,
 	}
 }
