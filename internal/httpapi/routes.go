@@ -33,8 +33,10 @@ const maxSegments = 8
 // operations is the route table: every operation, its binding from the model (iot-api.md
 // §0, §7) and its handler. Several templates share a path and differ by method
 // (iot-api.md §1.2): /certificates, /certificates/{certificateId},
-// /target-policies/{policyName} (PUT attaches, POST detaches), /things/{thingName} and
-// /things/{thingName}/principals.
+// /target-policies/{policyName} (PUT attaches, POST detaches), /things/{thingName},
+// /things/{thingName}/principals, /policies/{policyName}/version,
+// /policies/{policyName}/version/{policyVersionId}, /principal-policies/{policyName} and
+// /tags.
 var operations = []struct {
 	name, method, path string
 	handle             handlerFunc
@@ -58,13 +60,28 @@ var operations = []struct {
 	{"AttachPolicy", "PUT", "/target-policies/{policyName}", (*server).attachPolicy},
 	{"DetachPolicy", "POST", "/target-policies/{policyName}", (*server).detachPolicy},
 	{"ListAttachedPolicies", "POST", "/attached-policies/{target}", (*server).listAttachedPolicies},
+	{"ListPolicies", "GET", "/policies", (*server).listPolicies},
+	{"ListTargetsForPolicy", "POST", "/policy-targets/{policyName}", (*server).listTargetsForPolicy},
+	{"AttachPrincipalPolicy", "PUT", "/principal-policies/{policyName}", (*server).attachPrincipalPolicy},
+	{"DetachPrincipalPolicy", "DELETE", "/principal-policies/{policyName}", (*server).detachPrincipalPolicy},
+	{"ListPrincipalPolicies", "GET", "/principal-policies", (*server).listPrincipalPolicies},
+	{"CreatePolicyVersion", "POST", "/policies/{policyName}/version", (*server).createPolicyVersion},
+	{"GetPolicyVersion", "GET", "/policies/{policyName}/version/{policyVersionId}", (*server).getPolicyVersion},
+	{"ListPolicyVersions", "GET", "/policies/{policyName}/version", (*server).listPolicyVersions},
+	{"SetDefaultPolicyVersion", "PATCH", "/policies/{policyName}/version/{policyVersionId}", (*server).setDefaultPolicyVersion},
+	{"DeletePolicyVersion", "DELETE", "/policies/{policyName}/version/{policyVersionId}", (*server).deletePolicyVersion},
 	{"CreateThing", "POST", "/things/{thingName}", (*server).createThing},
 	{"DescribeThing", "GET", "/things/{thingName}", (*server).describeThing},
 	{"DeleteThing", "DELETE", "/things/{thingName}", (*server).deleteThing},
+	{"UpdateThing", "PATCH", "/things/{thingName}", (*server).updateThing},
+	{"ListThings", "GET", "/things", (*server).listThings},
 	{"AttachThingPrincipal", "PUT", "/things/{thingName}/principals", (*server).attachThingPrincipal},
 	{"DetachThingPrincipal", "DELETE", "/things/{thingName}/principals", (*server).detachThingPrincipal},
 	{"ListThingPrincipals", "GET", "/things/{thingName}/principals", (*server).listThingPrincipals},
 	{"ListPrincipalThings", "GET", "/principals/things", (*server).listPrincipalThings},
+	{"TagResource", "POST", "/tags", (*server).tagResource},
+	{"UntagResource", "POST", "/untag", (*server).untagResource},
+	{"ListTagsForResource", "GET", "/tags", (*server).listTagsForResource},
 }
 
 // defaultRouter is built once from operations and never changed.

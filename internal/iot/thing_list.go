@@ -86,37 +86,42 @@ func (s *Service) ListThings(ctx context.Context, c Caller, in ListThingsInput) 
 		}
 	}
 
-	// Unfiltered, one read of size+1 things is the page and tells whether more follow.
-	// Filtered, things are read in batches and tested until the page is full, the things
-	// run out, or thingsScannedPerPage have been examined.
-	batch, budget := size+1, size+1
+	// Things are read in batches, each with one thing more than it examines, which tells
+	// whether any follow. Unfiltered, one batch of size things is the page. Filtered,
+	// batches are tested until the page is full and one more match shows that more
+	// follow, the things run out, or thingsScannedPerPage have been examined.
+	batch, budget := size, size
 	if in.filtered() {
 		batch, budget = maxPageSize, thingsScannedPerPage
 	}
 	page := &ThingPage{}
 	q := NameQuery{Region: c.Region, Account: c.Account, After: after}
 	for scanned := 0; ; {
-		q.Limit = min(batch, budget-scanned)
+		n := min(batch, budget-scanned)
+		q.Limit = n + 1
 		ts, err := s.store.ListThings(ctx, q)
 		if err != nil {
 			return nil, wrapRead(err)
 		}
+		more := len(ts) > n
+		ts = ts[:min(len(ts), n)]
 		for _, t := range ts {
+			if in.matches(t) {
+				if len(page.Things) == size {
+					// A further match: the page is full and more follow. The next
+					// page starts at this match, after the non-matching things before
+					// it, which need not be read again.
+					page.NextToken = encodeNameMarker(q.After)
+					return page, nil
+				}
+				page.Things = append(page.Things, t)
+			}
 			scanned++
-			if !in.matches(t) {
-				continue
-			}
-			if len(page.Things) == size {
-				// A further match: the page is full and more follow.
-				page.NextToken = encodeNameMarker(page.Things[size-1].Name)
-				return page, nil
-			}
-			page.Things = append(page.Things, t)
+			q.After = t.Name
 		}
-		if len(ts) < q.Limit {
-			return page, nil // no more things
+		if !more {
+			return page, nil
 		}
-		q.After = ts[len(ts)-1].Name
 		if scanned >= budget {
 			// Out of budget: continue after the last thing examined, which may lie
 			// beyond the last thing of the page.
