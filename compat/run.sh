@@ -105,7 +105,7 @@ run_client() {
   record "$suite/$mode" "$status"
 }
 
-for mode in emulator strict; do
+for mode in ${COMPAT_MODES:-emulator strict}; do
   for suite in cli boto3 js go; do
     want "$suite" && run_client "$mode" "$suite"
   done
