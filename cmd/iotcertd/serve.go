@@ -179,6 +179,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.DataDir, "data", "./data", "data directory (created if missing)")
 	fs.BoolVar(&cfg.Emulator, "emulator", false, "emulator mode: SigV4 is parsed but not verified; the account is the access key ID when it is 12 digits, else 123456789012")
 	fs.IntVar(&cfg.KeyPool, "key-pool", 16, "RSA keys kept ready for CreateKeysAndCertificate (0 disables the pool)")
+	pprofAddr := fs.String("pprof", "", "serve Go profiles (net/http/pprof) on this loopback HOST:PORT (off by default)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -187,6 +188,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errUsage
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	if *pprofAddr != "" {
+		_, stop, err := servePprof(*pprofAddr, cfg.Logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	m, err := Open(ctx, cfg)
 	if err != nil {
 		return err

@@ -282,17 +282,29 @@ type reader struct {
 	batch *batch
 }
 
-// context returns the context a statement runs with. Outside a transaction it is ctx. In
-// one, the caller's cancellation is left out: the transaction is shared by a batch of
-// callers, and the driver answers a cancelled context by interrupting the connection,
-// which can roll back the whole transaction and so the work of every other caller in it;
-// Update honours a caller's cancellation before and after its fn instead. Once the batch
-// is lost, the context is a cancelled one, so that no further statement reaches SQLite:
-// outside the lost transaction it would run, and commit, on its own.
+// context returns the context a statement runs with.
+//
+// Outside a transaction, a read runs without ctx's cancellation once ctx is checked: with
+// a cancellable context, database/sql and the driver each start a goroutine per query to
+// watch it (and the driver installs a progress handler), which doubles the cost of a point
+// read. Every read of this store is an index lookup or a keyset page of bounded size, so
+// finishing one after a cancellation costs less than watching for it; a context already
+// done still fails the read at once.
+//
+// In a transaction, the caller's cancellation is left out as well, for another reason: the
+// transaction is shared by a batch of callers, and the driver answers a cancelled context
+// by interrupting the connection, which can roll back the whole transaction and so the work
+// of every other caller in it; Update honours a caller's cancellation before and after its
+// fn instead. Once the batch is lost, the context is a cancelled one, so that no further
+// statement reaches SQLite: outside the lost transaction it would run, and commit, on its
+// own.
 func (r reader) context(ctx context.Context) context.Context {
 	switch {
 	case r.batch == nil:
-		return ctx
+		if ctx.Err() != nil {
+			return ctx
+		}
+		return context.WithoutCancel(ctx)
 	case r.batch.lost:
 		lost, cancel := context.WithCancelCause(context.Background())
 		cancel(errBatchLost)

@@ -409,17 +409,28 @@ func benchStore(b *testing.B, n int) (*Store, []*iot.Certificate) {
 	return s, certs
 }
 
+// BenchmarkCertificatesByID reads one certificate, with a context that cannot be
+// cancelled and with one that can, as an HTTP request's.
 func BenchmarkCertificatesByID(b *testing.B) {
-	ctx := context.Background()
 	s, certs := benchStore(b, 10_000)
-	i := 0
-	for b.Loop() {
-		c := certs[(i*7919)%len(certs)]
-		i++
-		recs, err := s.CertificatesByID(ctx, c.Region, c.ID)
-		if err != nil || len(recs) != 1 {
-			b.Fatalf("%d records, %v", len(recs), err)
-		}
+	cancellable, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+	}{{"background", context.Background()}, {"cancellable", cancellable}} {
+		b.Run("ctx="+tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				c := certs[(i*7919)%len(certs)]
+				i++
+				recs, err := s.CertificatesByID(tc.ctx, c.Region, c.ID)
+				if err != nil || len(recs) != 1 {
+					b.Fatalf("%d records, %v", len(recs), err)
+				}
+			}
+		})
 	}
 }
 
