@@ -347,6 +347,7 @@ func TestListTargetsForPolicy(t *testing.T) {
 		if i%2 == 0 {
 			must(a.AttachPolicy(ctx, &iot.AttachPolicyInput{PolicyName: aws.String(name), Target: aws.String(arn)})).T(t)
 		} else {
+			//lint:ignore SA1019 the deprecated operation is served, and this checks that it shares attachments.
 			must(a.AttachPrincipalPolicy(ctx, &iot.AttachPrincipalPolicyInput{PolicyName: aws.String(name), Principal: aws.String(arn)})).T(t)
 		}
 	}
@@ -409,11 +410,14 @@ func TestPrincipalPolicies(t *testing.T) {
 		must(a.CreatePolicy(ctx, &iot.CreatePolicyInput{PolicyName: aws.String(name), PolicyDocument: aws.String(testPolicyDoc)})).T(t)
 		created = append(created, name)
 	}
+	// The deprecated operations are what this test is about.
 	attach := func(c *iot.Client, policy, principal string) error {
+		//lint:ignore SA1019 the deprecated operation under test.
 		_, err := c.AttachPrincipalPolicy(ctx, &iot.AttachPrincipalPolicyInput{PolicyName: aws.String(policy), Principal: aws.String(principal)})
 		return err
 	}
 	detach := func(c *iot.Client, policy, principal string) error {
+		//lint:ignore SA1019 the deprecated operation under test.
 		_, err := c.DetachPrincipalPolicy(ctx, &iot.DetachPrincipalPolicyInput{PolicyName: aws.String(policy), Principal: aws.String(principal)})
 		return err
 	}
@@ -509,11 +513,16 @@ func TestPrincipalPolicies(t *testing.T) {
 		requireCode[*types.ResourceNotFoundException](t, attach(a, created[0], ctCertARN("us-east-1", acctA, stringOf('a', 64))), 404)
 		requireCode[*types.InvalidRequestException](t, attach(a, created[0], "not-a-principal"), 400)
 		requireCode[*types.InvalidRequestException](t, attach(a, "bad name", arn), 400)
-		_, err := a.ListPrincipalPolicies(ctx, &iot.ListPrincipalPoliciesInput{Principal: aws.String(ctCertARN("us-east-1", acctA, stringOf('b', 64)))})
+		list := func(c *iot.Client, in *iot.ListPrincipalPoliciesInput) error {
+			//lint:ignore SA1019 the deprecated operation under test.
+			_, err := c.ListPrincipalPolicies(ctx, in)
+			return err
+		}
+		err := list(a, &iot.ListPrincipalPoliciesInput{Principal: aws.String(ctCertARN("us-east-1", acctA, stringOf('b', 64)))})
 		requireCode[*types.ResourceNotFoundException](t, err, 404)
-		_, err = b.ListPrincipalPolicies(ctx, &iot.ListPrincipalPoliciesInput{Principal: aws.String(arn)})
+		err = list(b, &iot.ListPrincipalPoliciesInput{Principal: aws.String(arn)})
 		requireCode[*types.ResourceNotFoundException](t, err, 404)
-		_, err = a.ListPrincipalPolicies(ctx, &iot.ListPrincipalPoliciesInput{Principal: aws.String(arn), Marker: aws.String("AgBw")})
+		err = list(a, &iot.ListPrincipalPoliciesInput{Principal: aws.String(arn), Marker: aws.String("AgBw")})
 		requireCode[*types.InvalidRequestException](t, err, 400)
 		requireCode[*types.InvalidRequestException](t, detach(a, created[0], ""), 400)
 	})
