@@ -5,8 +5,8 @@ Usage: python3 compat/fixtures.py DIR
 - csr.pem: a PKCS#10 request for a NIST P-256 key (CreateCertificateFromCsr; AWS issues a
   distinct certificate for each use of the same CSR, so one request serves every call);
 - selfsigned.pem: a self-signed P-256 certificate valid from yesterday for a year
-  (RegisterCertificateWithoutCA);
-- selfsigned.sha256: the certificate ID AWS computes for it, the hex SHA-256 of its DER.
+  (RegisterCertificateWithoutCA); selfsigned2.pem and selfsigned3.pem: two more like it;
+- selfsigned*.sha256: the certificate ID AWS computes for each, the hex SHA-256 of its DER.
 
 Made fresh on every run, so nothing expires in the repository. Uses `cryptography`, which
 moto (a required tool of the suite) depends on.
@@ -35,21 +35,22 @@ def main(out: str) -> None:
         f.write(csr.public_bytes(serialization.Encoding.PEM))
 
     now = datetime.datetime.now(datetime.timezone.utc)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "iotcertd-compat-device")])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    with open(os.path.join(out, "selfsigned.pem"), "wb") as f:
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
-    with open(os.path.join(out, "selfsigned.sha256"), "w") as f:
-        f.write(hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest() + "\n")
+    for suffix in ("", "2", "3"):
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "iotcertd-compat-device" + suffix)])
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=365))
+            .sign(key, hashes.SHA256())
+        )
+        with open(os.path.join(out, "selfsigned%s.pem" % suffix), "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
+        with open(os.path.join(out, "selfsigned%s.sha256" % suffix), "w") as f:
+            f.write(hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest() + "\n")
 
 
 if __name__ == "__main__":
