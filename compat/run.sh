@@ -28,7 +28,20 @@ compat_tmp
 trap compat_cleanup EXIT
 trap 'exit 130' INT TERM
 
-# --- Clients. Each must be present; none is skipped.
+# --- Clients. Each must be present; none is skipped. What a registry this machine reaches
+# can supply is installed when missing: Node.js and npm from Debian's packages, the Python
+# clients with pip (which succeeds only from a local wheel directory: PyPI is not reachable
+# here, so on a machine without the preinstalled awscli, boto3 and moto the run fails below
+# with a clear message).
+if want js && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+  echo "== compat: installing nodejs and npm (apt)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; } >/dev/null 2>&1 || true
+fi
+if { want cli && ! command -v aws >/dev/null 2>&1; } || ! python3 -c 'import boto3, cryptography' >/dev/null 2>&1 ||
+   { want moto && ! command -v moto_server >/dev/null 2>&1; }; then
+  echo "== compat: installing awscli, boto3, moto[server] (pip)"
+  timeout 120 python3 -m pip install -q awscli boto3 'moto[server]' >/dev/null 2>&1 || true
+fi
 missing=()
 if want cli; then
   command -v aws >/dev/null 2>&1 || missing+=("aws (AWS CLI)")
@@ -46,7 +59,8 @@ fi
 command -v go >/dev/null 2>&1 || missing+=("go")
 if [ ${#missing[@]} -gt 0 ]; then
   printf 'compat: missing client: %s\n' "${missing[@]}" >&2
-  echo "compat: install them (awscli, boto3 and moto[server] with pip; node 20 and npm with apt) and run again" >&2
+  echo "compat: the AWS CLI v1, boto3 and moto come preinstalled on this kind of machine (PyPI is not reachable to" >&2
+  echo "compat: install them); Node.js 20 and npm are installed with apt when missing. Install the missing ones and run again." >&2
   exit 1
 fi
 
