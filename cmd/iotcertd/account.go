@@ -11,21 +11,22 @@ import (
 )
 
 // runAccountCreate creates an account with a fresh access key and prints it as JSON. It
-// works while a server runs on the same data directory: the server reads access keys from
-// the store, so it honours the new key at once.
+// works while servers run on the same data directory or database: they read access keys
+// from the store, so they honour the new key at once.
 func runAccountCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("account create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	id := fs.String("id", "", "the 12-digit account ID (random when omitted)")
-	dir := fs.String("data", "", "data directory of the server")
+	var st Storage
+	storageFlags(fs, &st)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	if *dir == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: iotcertd account create [--id 12DIGITS] --data DIR")
+	if (st.DataDir == "" && st.Postgres == "") || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: iotcertd account create [--id 12DIGITS] (--data DIR | --postgres DSN --master-key FILE)")
 		return errUsage
 	}
-	store, sealer, err := openData(ctx, *dir)
+	store, sealer, err := openStorage(ctx, st)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,9 @@ const usage = `iotcertd: a self-hostable AWS IoT Core certificate registry
 
 Usage:
   iotcertd serve [--addr HOST:PORT] [--data DIR] [--emulator]
+  iotcertd serve --postgres DSN --master-key FILE [--addr HOST:PORT] [--emulator]
   iotcertd account create [--id 12DIGITS] --data DIR
+  iotcertd account create [--id 12DIGITS] --postgres DSN --master-key FILE
 
 Run "iotcertd COMMAND --help" for the flags of a command.
 `

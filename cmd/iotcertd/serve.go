@@ -17,6 +17,7 @@ import (
 	"github.com/iotcertd/iotcertd/internal/iot"
 	"github.com/iotcertd/iotcertd/internal/pki"
 	"github.com/iotcertd/iotcertd/internal/secrets"
+	"github.com/iotcertd/iotcertd/internal/store/postgres"
 	"github.com/iotcertd/iotcertd/internal/store/sqlite"
 )
 
@@ -32,9 +33,13 @@ const (
 
 // Config is the configuration of a server.
 type Config struct {
-	Addr     string
-	DataDir  string
-	Emulator bool
+	Addr string
+	// DataDir, Postgres and MasterKey say where the data and the master key are, as the
+	// fields of Storage do.
+	DataDir   string
+	Postgres  string
+	MasterKey string
+	Emulator  bool
 	// KeyPool is how many RSA keys to keep ready for CreateKeysAndCertificate.
 	KeyPool int
 	// Stdout receives the first-start credentials message.
@@ -47,7 +52,7 @@ type Main struct {
 	Config  Config
 	Service *iot.Service
 
-	store    *sqlite.Store
+	store    iot.Store
 	keys     *pki.KeyPool
 	listener net.Listener
 	server   *http.Server
@@ -63,7 +68,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		cfg.Stdout = io.Discard
 	}
 	m := &Main{Config: cfg, done: make(chan error, 1)}
-	store, sealer, err := openData(ctx, cfg.DataDir)
+	store, sealer, err := openStorage(ctx, cfg.storage())
 	if err != nil {
 		return nil, err
 	}
@@ -95,19 +100,84 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	return m, nil
 }
 
-// openData creates the data directory if needed and opens the master key and the store.
-func openData(ctx context.Context, dir string) (*sqlite.Store, *secrets.Sealer, error) {
-	if dir == "" {
-		return nil, nil, errors.New("a data directory is required (--data DIR)")
+// Storage says where a server or an admin command keeps its data: in SQLite in a data
+// directory, or in PostgreSQL. Secrets are sealed with a master key file, which every
+// process on the same data must share.
+type Storage struct {
+	// DataDir is the data directory: the SQLite database, and the master key and the
+	// first-start credentials unless MasterKey names another key file. Optional with
+	// Postgres.
+	DataDir string
+	// Postgres is the DSN of a PostgreSQL database; empty keeps the data in SQLite.
+	Postgres string
+	// MasterKey is the master key file, created (mode 0600) when missing; empty means
+	// master.key in DataDir. With Postgres and no DataDir it is required: every node
+	// needs the same key.
+	MasterKey string
+}
+
+// storage returns the Storage of the configuration.
+func (c Config) storage() Storage {
+	return Storage{DataDir: c.DataDir, Postgres: c.Postgres, MasterKey: c.MasterKey}
+}
+
+// masterKeyPath returns the master key file.
+func (st Storage) masterKeyPath() string {
+	if st.MasterKey != "" {
+		return st.MasterKey
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("data directory: %w", err)
+	return filepath.Join(st.DataDir, masterKeyFile)
+}
+
+// credentialsPath returns where the first start saves the first account's credentials: in
+// the data directory, or beside the master key when there is none.
+func (st Storage) credentialsPath() string {
+	if st.DataDir != "" {
+		return filepath.Join(st.DataDir, credentialsFile)
 	}
-	sealer, err := secrets.LoadOrCreate(filepath.Join(dir, masterKeyFile))
+	return filepath.Join(filepath.Dir(st.MasterKey), credentialsFile)
+}
+
+// describe names the store for logs, without the DSN (which may hold a password).
+func (st Storage) describe() string {
+	if st.Postgres != "" {
+		return "postgres"
+	}
+	return "sqlite " + filepath.Join(st.DataDir, dbFile)
+}
+
+// openStorage opens the master key and the store that st names: the one place that picks
+// the concrete store. It creates the data directory, and the master key's directory, when
+// missing.
+func openStorage(ctx context.Context, st Storage) (iot.Store, *secrets.Sealer, error) {
+	switch {
+	case st.Postgres == "" && st.DataDir == "":
+		return nil, nil, errors.New("a data directory is required (--data DIR), or a PostgreSQL database (--postgres DSN)")
+	case st.Postgres != "" && st.DataDir == "" && st.MasterKey == "":
+		return nil, nil, errors.New("with --postgres, a master key file is required (--master-key FILE): " +
+			"every node must use the same one, so copy the file to each node")
+	}
+	if st.DataDir != "" {
+		if err := os.MkdirAll(st.DataDir, 0o700); err != nil {
+			return nil, nil, fmt.Errorf("data directory: %w", err)
+		}
+	}
+	keyPath := st.masterKeyPath()
+	if err := os.MkdirAll(filepath.Dir(keyPath), 0o700); err != nil {
+		return nil, nil, fmt.Errorf("master key directory: %w", err)
+	}
+	sealer, err := secrets.LoadOrCreate(keyPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := sqlite.Open(ctx, filepath.Join(dir, dbFile))
+	if st.Postgres != "" {
+		store, err := postgres.Open(ctx, st.Postgres)
+		if err != nil {
+			return nil, nil, err
+		}
+		return store, sealer, nil
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(st.DataDir, dbFile))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -121,7 +191,12 @@ func (m *Main) bootstrap(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(m.Config.DataDir, credentialsFile)
+	path := m.Config.storage().credentialsPath()
+	if acct == nil && m.Config.Postgres != "" {
+		// Another node may have created it, and saved the file on its own machine.
+		fmt.Fprintf(m.Config.Stdout, "iotcertd: the database has its first account already; the node that created it saved its credentials to the file %s beside its data directory or master key\n", credentialsFile)
+		return nil
+	}
 	if acct == nil {
 		fmt.Fprintf(m.Config.Stdout, "iotcertd: credentials of the first account are in %s\n", path)
 		return nil
@@ -146,7 +221,7 @@ func (m *Main) Addr() string { return m.listener.Addr().String() }
 // Run serves until ctx is done or the server fails, then shuts down gracefully.
 func (m *Main) Run(ctx context.Context) error {
 	go func() { m.done <- m.server.Serve(m.listener) }()
-	m.Config.Logger.Info("iotcertd listening", "addr", m.Addr(), "data", m.Config.DataDir, "emulator", m.Config.Emulator)
+	m.Config.Logger.Info("iotcertd listening", "addr", m.Addr(), "store", m.Config.storage().describe(), "emulator", m.Config.Emulator)
 	select {
 	case err := <-m.done:
 		return err
@@ -176,7 +251,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	cfg := Config{Stdout: stdout}
 	fs.StringVar(&cfg.Addr, "addr", defaultAddr, "listen address HOST:PORT")
-	fs.StringVar(&cfg.DataDir, "data", "./data", "data directory (created if missing)")
+	var st Storage
+	storageFlags(fs, &st)
 	fs.BoolVar(&cfg.Emulator, "emulator", false, "emulator mode: SigV4 is parsed but not verified; the account is the access key ID when it is 12 digits, else 123456789012")
 	fs.IntVar(&cfg.KeyPool, "key-pool", 16, "RSA keys kept ready for CreateKeysAndCertificate (0 disables the pool)")
 	pprofAddr := fs.String("pprof", "", "serve Go profiles (net/http/pprof) on this loopback HOST:PORT (off by default)")
@@ -187,6 +263,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "serve: unexpected argument %q\n", fs.Arg(0))
 		return errUsage
 	}
+	// The data directory defaults to ./data for SQLite; with PostgreSQL it is only used
+	// when given.
+	if st.Postgres == "" && !flagSet(fs, "data") {
+		st.DataDir = "./data"
+	}
+	cfg.DataDir, cfg.Postgres, cfg.MasterKey = st.DataDir, st.Postgres, st.MasterKey
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	if *pprofAddr != "" {
 		_, stop, err := servePprof(*pprofAddr, cfg.Logger)
@@ -205,4 +287,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	}
 	return err
+}
+
+// storageFlags defines the flags of Storage, shared by serve and the admin commands.
+func storageFlags(fs *flag.FlagSet, st *Storage) {
+	fs.StringVar(&st.DataDir, "data", "", "data directory, created if missing: the SQLite database, the master key and the first credentials (default ./data for serve without --postgres)")
+	fs.StringVar(&st.Postgres, "postgres", "", "keep the data in this PostgreSQL database (a postgres:// URL or key=value DSN; its search_path names the schema) instead of SQLite")
+	fs.StringVar(&st.MasterKey, "master-key", "", "master key file sealing secrets, created (mode 0600) if missing; every node on one database needs the same file (default master.key in --data; required with --postgres without --data)")
+}
+
+// flagSet reports whether the command line set the flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
