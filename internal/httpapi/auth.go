@@ -28,10 +28,17 @@ const EmulatorAccount = "123456789012"
 // for AWS, but the signature is not checked. The account is the access key ID when that
 // is exactly 12 digits, so tests can act as several accounts, and EmulatorAccount
 // otherwise; the region is the credential scope's (iot-api.md §1.5).
-type EmulatorAuth struct{}
+//
+// Without Lookup every caller is unrestricted: test suites need no IAM policies.
+type EmulatorAuth struct {
+	// Lookup, when set, enforces IAM (serve --emulator --enforce-iam): a key it finds signs
+	// as its identity, with that identity's policies, and any other key as the root of the
+	// account derived as above (auth_iam.go).
+	Lookup func(ctx context.Context, accessKeyID string) (*iot.Credential, error)
+}
 
 // Authenticate implements Authenticator.
-func (EmulatorAuth) Authenticate(r *http.Request, _ []byte) (iot.Caller, error) {
+func (e EmulatorAuth) Authenticate(r *http.Request, _ []byte) (iot.Caller, error) {
 	a, err := sigv4.Parse(r)
 	if err != nil {
 		return iot.Caller{}, err
@@ -40,7 +47,10 @@ func (EmulatorAuth) Authenticate(r *http.Request, _ []byte) (iot.Caller, error) 
 	if isAccountID(a.AccessKeyID) {
 		account = a.AccessKeyID
 	}
-	return iot.Caller{Account: account, Region: a.Region}, nil
+	if e.Lookup != nil {
+		return e.enforcing(r.Context(), a.AccessKeyID, account, a.Region)
+	}
+	return iot.Caller{Account: account, Region: a.Region, Unrestricted: true}, nil
 }
 
 // isAccountID reports whether s is 12 decimal digits.
@@ -57,7 +67,8 @@ func isAccountID(s string) bool {
 }
 
 // credentialCacheTTL bounds how long SigV4Auth trusts a looked-up access key without
-// asking again, so that a deleted key stops working within a second.
+// asking again, so that a deleted key stops working within a second. The cached credential
+// holds the identity's policies too, so a changed policy takes effect within a second.
 const credentialCacheTTL = time.Second
 
 // credentialCacheSize bounds the cache; when full it is emptied, which costs one lookup
@@ -113,7 +124,7 @@ func (v *SigV4Auth) Authenticate(r *http.Request, body []byte) (iot.Caller, erro
 	if err := v.verifier.Verify(r, body, a, cred.Secret); err != nil {
 		return iot.Caller{}, err
 	}
-	return iot.Caller{Account: cred.Account, Region: a.Region}, nil
+	return cred.Caller(a.Region), nil
 }
 
 func (v *SigV4Auth) now() time.Time {

@@ -38,6 +38,9 @@ var errorTypes = map[iot.Code]errorType{
 	iot.CodeThrottling:                 {"ThrottlingException", http.StatusBadRequest},
 	iot.CodeServiceUnavailable:         {"ServiceUnavailableException", http.StatusServiceUnavailable},
 	iot.CodeInternal:                   {"InternalFailureException", http.StatusInternalServerError},
+	// AccessDenied is IAM's, answered by AWS's front end: the IoT model has no such shape
+	// (semantics.md §3.2), so the model tests leave it out (outsideModel).
+	iot.CodeAccessDenied: {"AccessDeniedException", http.StatusForbidden},
 }
 
 // internalMessage is all a client learns of a server-side failure; the cause is logged

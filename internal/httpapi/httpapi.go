@@ -95,8 +95,8 @@ func New(cfg Config) http.Handler {
 	return s
 }
 
-// call is one authenticated and routed request: who calls (Caller), what (Operation) and
-// the undecoded wire members. IAM authorisation will be added where identify builds it.
+// call is one authenticated, routed and authorised request: who calls (Caller), what
+// (Operation) and the undecoded wire members.
 type call struct {
 	Caller    iot.Caller
 	Operation string
@@ -155,8 +155,9 @@ func (s *server) serve(w *responseWriter, r *http.Request, reqID string, operati
 }
 
 // identify is the single place where a request becomes an authenticated caller plus the
-// operation it asks for. Authentication comes first, so an unauthenticated probe of an
-// unknown path gets 403 as from AWS's front end, not 404 (iot-api.md §1.4).
+// operation it asks for, authorised by the caller's IAM policies (authorize.go) before
+// anything reads or changes a resource. Authentication comes first, so an unauthenticated
+// probe of an unknown path gets 403 as from AWS's front end, not 404 (iot-api.md §1.4).
 func (s *server) identify(r *http.Request, body []byte) (*call, *route, error) {
 	caller, err := s.auth.Authenticate(r, body)
 	if err != nil {
@@ -167,7 +168,11 @@ func (s *server) identify(r *http.Request, body []byte) (*call, *route, error) {
 		return nil, nil, iot.Errorf(iot.CodeResourceNotFound, "Not Found")
 	}
 	req := &request{labels: labels, header: r.Header, rawQuery: r.URL.RawQuery, body: body}
-	return &call{Caller: caller, Operation: rt.op.Name, req: req}, rt, nil
+	c := &call{Caller: caller, Operation: rt.op.Name, req: req}
+	if err := s.authorize(r.Context(), c); err != nil {
+		return nil, nil, err
+	}
+	return c, rt, nil
 }
 
 // readBody reads the whole body, refusing more than MaxBodyBytes.

@@ -126,6 +126,9 @@ func TestErrorTableMatchesModel(t *testing.T) {
 	for code, et := range errorTypes {
 		t.Run(string(code), func(t *testing.T) {
 			shape, ok := m.Shapes[et.Type]
+			if !ok && outsideModel[et.Type] {
+				t.Skipf("%s is answered by AWS's front end, outside the IoT model", et.Type)
+			}
 			if !ok {
 				t.Fatalf("the model has no shape %s", et.Type)
 			}

@@ -54,6 +54,10 @@ var operations = [...]operation{
 	// not on the IoT policy: the reference lists cert and thinggroup as their
 	// resource types and no policy type. The server passes the request's target.
 	{"iot:AttachPolicy", requestARN},
+	// The deprecated AttachPrincipalPolicy and DetachPrincipalPolicy act on the
+	// principal of their x-amzn-iot-principal header, as their successors AttachPolicy
+	// and DetachPolicy act on the target (the reference lists cert for both).
+	{"iot:AttachPrincipalPolicy", requestARN},
 	// AttachThingPrincipal and DetachThingPrincipal act on the principal (the
 	// reference lists cert, with iot:thingArn as a condition key, and not thing).
 	{"iot:AttachThingPrincipal", requestARN},
@@ -77,6 +81,7 @@ var operations = [...]operation{
 	{"iot:DescribeEndpoint", anyResource},
 	{"iot:DescribeThing", thingResource},
 	{"iot:DetachPolicy", requestARN},
+	{"iot:DetachPrincipalPolicy", requestARN},
 	{"iot:DetachThingPrincipal", requestARN},
 	{"iot:GetPolicy", policyResource},
 	{"iot:GetPolicyVersion", policyResource},
@@ -88,6 +93,9 @@ var operations = [...]operation{
 	{"iot:ListOutgoingCertificates", anyResource},
 	{"iot:ListPolicies", anyResource},
 	{"iot:ListPolicyVersions", policyResource},
+	// ListPrincipalPolicies, the deprecated ListAttachedPolicies, acts on "*" as its
+	// successor does.
+	{"iot:ListPrincipalPolicies", anyResource},
 	// ListPrincipalThings acts on the principal, like AttachThingPrincipal.
 	{"iot:ListPrincipalThings", requestARN},
 	{"iot:ListTagsForResource", requestARN},

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+
+	"github.com/iotcertd/iotcertd/internal/iam"
 )
 
 // NewAccount is a freshly created account with its first access key. The secret is shown
@@ -95,14 +97,20 @@ func (s *Service) newAccessKey(account string) (*AccessKey, string, error) {
 	return &AccessKey{ID: id, Account: account, SealedSecret: sealed}, secret, nil
 }
 
-// Credential is an access key resolved for signature verification.
+// Credential is an access key resolved for signature verification and authorisation: its
+// secret and the identity it signs as, with that identity's policies.
 type Credential struct {
 	AccessKeyID string
 	Account     string
 	Secret      string
+	// UserName is the key's user; "" is the account's root identity.
+	UserName string
+	// Policies are the user's inline identity policies, parsed (nil for root).
+	Policies []*iam.Policy
 }
 
-// LookupAccessKey returns the account and secret of an access key, or ErrNotFound.
+// LookupAccessKey returns the secret and identity of an access key, with the identity's
+// policies as they are now, or ErrNotFound.
 func (s *Service) LookupAccessKey(ctx context.Context, id string) (*Credential, error) {
 	k, err := s.store.AccessKey(ctx, id)
 	if err != nil {
@@ -112,7 +120,11 @@ func (s *Service) LookupAccessKey(ctx context.Context, id string) (*Credential, 
 	if err != nil {
 		return nil, fmt.Errorf("iot: unseal access key %s: %w", id, err)
 	}
-	return &Credential{AccessKeyID: k.ID, Account: k.Account, Secret: string(secret)}, nil
+	policies, err := s.identityPolicies(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	return &Credential{AccessKeyID: k.ID, Account: k.Account, Secret: string(secret), UserName: k.UserName, Policies: policies}, nil
 }
 
 // CountAccounts counts the accounts in the store.

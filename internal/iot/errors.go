@@ -30,6 +30,9 @@ const (
 	CodeThrottling                 Code = "Throttling"
 	CodeServiceUnavailable         Code = "ServiceUnavailable"
 	CodeInternal                   Code = "Internal"
+	// CodeAccessDenied is IAM's refusal of an operation the caller's identity policies do
+	// not allow. It is answered by AWS's front end, not modelled by AWS IoT.
+	CodeAccessDenied Code = "AccessDenied"
 )
 
 // Codes lists every domain error code, so that adapters can prove they map each one.
@@ -39,6 +42,7 @@ var Codes = []Code{
 	CodeTransferAlreadyCompleted, CodeDeleteConflict, CodeVersionConflict, CodeMalformedPolicy,
 	CodeLimitExceeded, CodeRegistrationCodeValidation, CodeUnauthorized, CodeThrottling,
 	CodeServiceUnavailable, CodeInternal, CodeVersionsLimitExceeded,
+	CodeAccessDenied,
 }
 
 // Error is a domain error. Message is client-facing AWS-style text; Err is the internal

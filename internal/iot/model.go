@@ -156,10 +156,13 @@ type Account struct {
 	CreatedAt time.Time
 }
 
-// AccessKey is an access key bound to one account. The secret is sealed at rest.
+// AccessKey is an access key bound to one identity of one account: the account's root, or
+// one of its users. The secret is sealed at rest.
 type AccessKey struct {
-	ID           string
-	Account      string
+	ID      string
+	Account string
+	// UserName is the user the key belongs to; "" is the account's root identity.
+	UserName     string
 	SealedSecret []byte
 	CreatedAt    time.Time
 }

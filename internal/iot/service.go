@@ -9,14 +9,25 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/iotcertd/iotcertd/internal/iam"
 	"github.com/iotcertd/iotcertd/internal/pki"
 )
 
 // Caller is the authenticated identity a request runs as: an account, in the region named
 // by the request's SigV4 credential scope. Each (account, region) is its own registry.
+//
+// Within the account, the request is signed by its root identity (UserName "") or by one of
+// its users, whose inline identity policies Authorize evaluates (authorize.go).
 type Caller struct {
 	Account string
 	Region  string
+	// UserName is the user that signed the request; "" is the account's root identity.
+	UserName string
+	// Policies are the user's inline identity policies, parsed; root has none and needs none.
+	Policies []*iam.Policy
+	// Unrestricted skips authorisation: only emulator mode without IAM enforcement sets it,
+	// so that test suites need no policies. The zero value is restricted.
+	Unrestricted bool
 }
 
 // Sealer encrypts secrets at rest. The associated data binds a sealed value to its record.

@@ -70,6 +70,8 @@ type PolicyQuery struct {
 
 // Reader is the read side of a Store.
 type Reader interface {
+	// IdentityReader reads accounts' users, access keys and policies (identity_store.go).
+	IdentityReader
 	// CertificatesByID returns every record of certificate id in region (one per account
 	// for SNI_ONLY certificates, at most one for DEFAULT). Empty when none.
 	CertificatesByID(ctx context.Context, region, id string) ([]*Certificate, error)
@@ -123,6 +125,8 @@ type Reader interface {
 // is absent; writes of records carrying a Version return ErrConflict when it is stale.
 type Tx interface {
 	Reader
+	// IdentityWriter writes users, access keys and policies (identity_store.go).
+	IdentityWriter
 	// CreateCertificate inserts c with Version 1. ErrAlreadyExists when the account already
 	// holds the certificate, or when c is DEFAULT mode and the region already holds a
 	// DEFAULT record of it. (Whether DEFAULT and SNI_ONLY records may coexist is a rule, and

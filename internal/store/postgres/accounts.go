@@ -24,16 +24,7 @@ func (r reader) Account(ctx context.Context, id string) (*iot.Account, error) {
 
 // AccessKey returns an access key.
 func (r reader) AccessKey(ctx context.Context, id string) (*iot.AccessKey, error) {
-	return queryOne(ctx, r, "access key", selectAccessKey, func(row pgx.Row) (*iot.AccessKey, error) {
-		var k iot.AccessKey
-		var created int64
-		if err := row.Scan(&k.ID, &k.Account, &k.SealedSecret, &created); err != nil {
-			return nil, err
-		}
-		k.SealedSecret = nonNil(k.SealedSecret)
-		k.CreatedAt = fromMS(created)
-		return &k, nil
-	}, id)
+	return queryOne(ctx, r, "access key", selectAccessKey, scanAccessKey, id)
 }
 
 // CountAccounts counts the accounts.
@@ -60,7 +51,7 @@ func (t *tx) CreateAccount(ctx context.Context, a *iot.Account) error {
 // CreateAccessKey inserts an access key; iot.ErrNotFound when its account does not exist.
 func (t *tx) CreateAccessKey(ctx context.Context, k *iot.AccessKey) error {
 	const op = "create access key"
-	n, err := t.exec(ctx, op, insertAccessKey, k.ID, k.Account, nonNil(k.SealedSecret), ms(k.CreatedAt))
+	n, err := t.exec(ctx, op, insertAccessKey, k.ID, k.Account, k.UserName, nonNil(k.SealedSecret), ms(k.CreatedAt))
 	if err != nil || n > 0 {
 		return err
 	}

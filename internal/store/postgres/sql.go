@@ -22,7 +22,7 @@ import "github.com/iotcertd/iotcertd/internal/iot"
 // i+1. Each runs once, in the transaction that records it in schema_version, under an
 // advisory lock, and is written with IF NOT EXISTS so that it is harmless to run again.
 func migrations() []string {
-	return []string{schemaV1}
+	return []string{schemaV1, schemaIdentity}
 }
 
 const createSchemaVersion = `CREATE TABLE IF NOT EXISTS schema_version (
@@ -297,11 +297,11 @@ const (
 	countAccounts = `SELECT COUNT(*) FROM accounts`
 	// insertAccessKey writes the key only when its account exists, so that neither a taken
 	// ID nor an absent account aborts the transaction; accountExists tells them apart.
-	insertAccessKey = `INSERT INTO access_keys (id, account_id, sealed_secret, created_ms)
-	SELECT $1::text, $2::text, $3::bytea, $4::bigint WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $2)
+	insertAccessKey = `INSERT INTO access_keys (` + accessKeyColumns + `)
+	SELECT $1::text, $2::text, $3::text, $4::bytea, $5::bigint WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $2)
 	ON CONFLICT DO NOTHING`
 	accountExists   = `SELECT 1 FROM accounts WHERE id = $1`
-	selectAccessKey = `SELECT id, account_id, sealed_secret, created_ms FROM access_keys WHERE id = $1`
+	selectAccessKey = `SELECT ` + accessKeyColumns + ` FROM access_keys WHERE id = $1`
 	insertSetting   = `INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING`
 	selectSetting   = `SELECT value FROM settings WHERE name = $1`
 )

@@ -19,17 +19,11 @@ func (r reader) Account(ctx context.Context, id string) (*iot.Account, error) {
 
 // AccessKey returns an access key.
 func (r reader) AccessKey(ctx context.Context, id string) (*iot.AccessKey, error) {
-	var k iot.AccessKey
-	var created int64
-	err := r.queryRow(ctx, selectAccessKey, id).Scan(&k.ID, &k.Account, &k.SealedSecret, &created)
+	k, err := scanAccessKey(r.queryRow(ctx, selectAccessKey, id))
 	if err != nil {
 		return nil, r.fail("access key", err)
 	}
-	if k.SealedSecret == nil {
-		k.SealedSecret = []byte{}
-	}
-	k.CreatedAt = fromMS(created)
-	return &k, nil
+	return k, nil
 }
 
 // CountAccounts counts the accounts.
@@ -57,7 +51,7 @@ func (t *tx) CreateAccount(ctx context.Context, a *iot.Account) error {
 
 // CreateAccessKey inserts an access key; iot.ErrNotFound when its account does not exist.
 func (t *tx) CreateAccessKey(ctx context.Context, k *iot.AccessKey) error {
-	_, err := t.exec(ctx, "create access key", insertAccessKey, k.ID, k.Account, nonNil(k.SealedSecret), ms(k.CreatedAt))
+	_, err := t.exec(ctx, "create access key", insertAccessKey, k.ID, k.Account, k.UserName, nonNil(k.SealedSecret), ms(k.CreatedAt))
 	return err
 }
 

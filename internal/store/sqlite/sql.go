@@ -13,7 +13,7 @@ import "github.com/iotcertd/iotcertd/internal/iot"
 // with IF NOT EXISTS so that it is harmless to run again. A function rather than a variable,
 // so that the package holds no mutable state.
 func migrations() []string {
-	return []string{schemaV1, schemaCA, schemaPolicyVersionsTags}
+	return []string{schemaV1, schemaCA, schemaPolicyVersionsTags, schemaIdentity}
 }
 
 const createSchemaVersion = `CREATE TABLE IF NOT EXISTS schema_version (
@@ -144,6 +144,7 @@ func statements() []string {
 		insertAccount, selectAccount, countAccounts, insertAccessKey, selectAccessKey, insertSetting, selectSetting,
 	}
 	qs = append(qs, policyTagStatements()...)
+	qs = append(qs, identityStatements()...)
 	for _, order := range []iot.Order{iot.Descending, iot.Ascending} {
 		for _, after := range []bool{false, true} {
 			qs = append(qs, listCertificatesSQL(order, after), listOutgoingCertificatesSQL(order, after))
@@ -292,8 +293,8 @@ const (
 	insertAccount   = `INSERT INTO accounts (id, created_ms) VALUES (?, ?)`
 	selectAccount   = `SELECT id, created_ms FROM accounts WHERE id = ?`
 	countAccounts   = `SELECT COUNT(*) FROM accounts`
-	insertAccessKey = `INSERT INTO access_keys (id, account_id, sealed_secret, created_ms) VALUES (?, ?, ?, ?)`
-	selectAccessKey = `SELECT id, account_id, sealed_secret, created_ms FROM access_keys WHERE id = ?`
+	insertAccessKey = `INSERT INTO access_keys (` + accessKeyColumns + `) VALUES (?, ?, ?, ?, ?)`
+	selectAccessKey = `SELECT ` + accessKeyColumns + ` FROM access_keys WHERE id = ?`
 	insertSetting   = `INSERT INTO settings (name, value) VALUES (?, ?)`
 	// deleteRegistryData lists the registry tables, attachments first.
 	deleteRegistryData = `DELETE FROM thing_principals; DELETE FROM policy_targets; DELETE FROM things;
