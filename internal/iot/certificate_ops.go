@@ -30,35 +30,47 @@ type RegisteredCertificate struct {
 	CertificateID  string
 }
 
-// RegisterCertificate registers a device certificate in DEFAULT mode. When a CA
-// certificate is given, the device certificate must be signed by it.
+// RegisterCertificate registers a device certificate signed by a CA certificate that the
+// caller registered: the one given as caCertificatePem, or else the one found by the device
+// certificate's issuer (its subject and a key that verifies the signature). The CA must be
+// ACTIVE, and the device certificate takes its certificate mode and records its ID.
 func (s *Service) RegisterCertificate(ctx context.Context, c Caller, in RegisterCertificateInput) (*RegisteredCertificate, error) {
 	active := in.SetAsActive != nil && *in.SetAsActive
 	status, err := registrationStatus(in.Status, active)
 	if err != nil {
 		return nil, err
 	}
-	x, err := parseDeviceCertificate(in.CertificatePEM, s.now())
+	now := s.now()
+	x, err := parseDeviceCertificate(in.CertificatePEM, now)
 	if err != nil {
 		return nil, err
 	}
-	var caID string
+	var given *x509.Certificate
 	if in.CACertificatePEM != "" {
 		if runeLen(in.CACertificatePEM) > maxCertificatePEM {
 			return nil, invalid("caCertificatePem must be at most %d characters.", maxCertificatePEM)
 		}
-		ca, err := pki.ParseCertificatePEM(in.CACertificatePEM)
-		if err != nil {
+		if given, err = pki.ParseCertificatePEM(in.CACertificatePEM); err != nil {
 			return nil, clientCertError(CodeCertificateValidation, err)
 		}
-		if err := pki.VerifySignedBy(x, ca); err != nil {
+		if err := pki.VerifySignedBy(x, given); err != nil {
 			return nil, Errorf(CodeCertificateValidation, "The certificate is not signed by the given CA certificate.")
 		}
-		caID = pki.CertificateID(ca.Raw)
 	}
-	cert := newCertificate(c, x, status, ModeDefault, s.now())
-	cert.CACertificateID = caID
-	return s.register(ctx, c, cert)
+	var cert *Certificate
+	err = s.update(ctx, func(tx Tx) error {
+		ca, err := signingCA(ctx, tx, c, x, given)
+		if err != nil {
+			return err
+		}
+		cert = newCertificate(c, x, status, ca.Mode, now)
+		cert.CACertificateID = ca.ID
+		return registerIn(ctx, tx, c, cert)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &RegisteredCertificate{CertificateARN: cert.ARN(), CertificateID: cert.ID}, nil
 }
 
 // RegisterCertificateWithoutCA registers a certificate in SNI_ONLY mode, which AWS lets
@@ -76,35 +88,38 @@ func (s *Service) RegisterCertificateWithoutCA(ctx context.Context, c Caller, in
 	return s.register(ctx, c, cert)
 }
 
-// register stores a registered certificate unless it is already registered where the
-// caller can see it or, for DEFAULT mode, anywhere in the region.
+// register stores a registered certificate (see registerIn) in a transaction of its own.
 func (s *Service) register(ctx context.Context, c Caller, cert *Certificate) (*RegisteredCertificate, error) {
-	err := s.update(ctx, func(tx Tx) error {
-		records, err := tx.CertificatesByID(ctx, c.Region, cert.ID)
-		if err != nil {
-			return err
-		}
-		if existing, rel := relate(records, c.Account); rel.visible() {
-			return alreadyRegistered(existing)
-		}
-		for _, r := range records {
-			if cert.Mode == ModeDefault || r.Mode == ModeDefault {
-				return alreadyRegistered(r)
-			}
-		}
-		if err := tx.CreateCertificate(ctx, cert); err != nil {
-			if errors.Is(err, ErrAlreadyExists) {
-				// A concurrent registration won between our read and write.
-				return ErrConflict
-			}
-			return err
-		}
-		return nil
-	})
+	err := s.update(ctx, func(tx Tx) error { return registerIn(ctx, tx, c, cert) })
 	if err != nil {
 		return nil, err
 	}
 	return &RegisteredCertificate{CertificateARN: cert.ARN(), CertificateID: cert.ID}, nil
+}
+
+// registerIn stores a registered certificate unless it is already registered where the
+// caller can see it or, for DEFAULT mode, anywhere in the region.
+func registerIn(ctx context.Context, tx Tx, c Caller, cert *Certificate) error {
+	records, err := tx.CertificatesByID(ctx, c.Region, cert.ID)
+	if err != nil {
+		return err
+	}
+	if existing, rel := relate(records, c.Account); rel.visible() {
+		return alreadyRegistered(existing)
+	}
+	for _, r := range records {
+		if cert.Mode == ModeDefault || r.Mode == ModeDefault {
+			return alreadyRegistered(r)
+		}
+	}
+	if err := tx.CreateCertificate(ctx, cert); err != nil {
+		if errors.Is(err, ErrAlreadyExists) {
+			// A concurrent registration won between our read and write.
+			return ErrConflict
+		}
+		return err
+	}
+	return nil
 }
 
 func alreadyRegistered(c *Certificate) *Error {

@@ -72,6 +72,9 @@ type PolicyQuery struct {
 type Reader interface {
 	// IdentityReader reads accounts' users, access keys and policies (identity_store.go).
 	IdentityReader
+	// CAReader reads CA certificates and registration codes (ca_store.go).
+	CAReader
+
 	// CertificatesByID returns every record of certificate id in region (one per account
 	// for SNI_ONLY certificates, at most one for DEFAULT). Empty when none.
 	CertificatesByID(ctx context.Context, region, id string) ([]*Certificate, error)
@@ -127,6 +130,9 @@ type Tx interface {
 	Reader
 	// IdentityWriter writes users, access keys and policies (identity_store.go).
 	IdentityWriter
+	// CAWriter writes CA certificates and registration codes (ca_store.go).
+	CAWriter
+
 	// CreateCertificate inserts c with Version 1. ErrAlreadyExists when the account already
 	// holds the certificate, or when c is DEFAULT mode and the region already holds a
 	// DEFAULT record of it. (Whether DEFAULT and SNI_ONLY records may coexist is a rule, and
@@ -183,8 +189,8 @@ type Tx interface {
 	CreateSetting(ctx context.Context, name string, value []byte) error
 
 	// DeleteRegistryData removes every certificate, policy, policy version, policy
-	// attachment, thing, thing attachment and tag of every account and region.
-	// Accounts, access keys and settings (the issuing CA) stay.
+	// attachment, thing, thing attachment, tag, CA certificate and registration code of
+	// every account and region. Accounts, access keys and settings (the issuing CA) stay.
 	DeleteRegistryData(ctx context.Context) error
 }
 

@@ -22,7 +22,7 @@ import "github.com/iotcertd/iotcertd/internal/iot"
 // i+1. Each runs once, in the transaction that records it in schema_version, under an
 // advisory lock, and is written with IF NOT EXISTS so that it is harmless to run again.
 func migrations() []string {
-	return []string{schemaV1, schemaIdentity}
+	return []string{schemaV1, schemaIdentity, schemaCA}
 }
 
 const createSchemaVersion = `CREATE TABLE IF NOT EXISTS schema_version (
@@ -313,5 +313,6 @@ func deleteRegistryData() []string {
 	return []string{
 		`DELETE FROM thing_principals`, `DELETE FROM policy_targets`, `DELETE FROM things`,
 		`DELETE FROM tags`, `DELETE FROM policy_versions`, `DELETE FROM policies`, `DELETE FROM certificates`,
+		`DELETE FROM ca_certificates`, `DELETE FROM registration_codes`,
 	}
 }

@@ -143,6 +143,7 @@ func statements() []string {
 		selectThingPrincipals, selectPrincipalThings,
 		insertAccount, selectAccount, countAccounts, insertAccessKey, selectAccessKey, insertSetting, selectSetting,
 	}
+	qs = append(qs, caStatements()...)
 	qs = append(qs, policyTagStatements()...)
 	qs = append(qs, identityStatements()...)
 	for _, order := range []iot.Order{iot.Descending, iot.Ascending} {
@@ -298,6 +299,6 @@ const (
 	insertSetting   = `INSERT INTO settings (name, value) VALUES (?, ?)`
 	// deleteRegistryData lists the registry tables, attachments first.
 	deleteRegistryData = `DELETE FROM thing_principals; DELETE FROM policy_targets; DELETE FROM things;
-DELETE FROM tags; DELETE FROM policy_versions; DELETE FROM policies; DELETE FROM certificates;`
+DELETE FROM tags; DELETE FROM policy_versions; DELETE FROM policies; DELETE FROM certificates; DELETE FROM ca_certificates; DELETE FROM registration_codes;`
 	selectSetting = `SELECT value FROM settings WHERE name = ?`
 )
