@@ -313,6 +313,9 @@ func TestCertificateRegister(t *testing.T) {
 	registerSNI := func(c *iot.Client, certPEM string, status types.CertificateStatus) (*iot.RegisterCertificateWithoutCAOutput, error) {
 		return c.RegisterCertificateWithoutCA(ctx, &iot.RegisterCertificateWithoutCAInput{CertificatePem: aws.String(certPEM), Status: status})
 	}
+	// RegisterCertificate takes certificates signed by a CA registered in the account
+	// (e2e_ca_test.go has the CA rules).
+	caA := caActive(t, a)
 
 	t.Run("without CA", func(t *testing.T) {
 		x, p := ctSelfSigned(t)
@@ -334,7 +337,7 @@ func TestCertificateRegister(t *testing.T) {
 	})
 
 	t.Run("default mode", func(t *testing.T) {
-		x, p := ctSelfSigned(t)
+		x, p := caA.device(t)
 		out := must(register(a, &iot.RegisterCertificateInput{CertificatePem: aws.String(p)})).T(t)
 		id := aws.ToString(out.CertificateId)
 		if id != ctDigest(x.Raw) {
@@ -344,14 +347,14 @@ func TestCertificateRegister(t *testing.T) {
 			t.Fatalf("certificateArn = %s, want %s", got, want)
 		}
 		d := describe(t, a, id)
-		if d.CertificateMode != types.CertificateModeDefault || d.Status != types.CertificateStatusInactive {
-			t.Fatalf("registered: mode %s status %s, want DEFAULT INACTIVE", d.CertificateMode, d.Status)
+		if d.CertificateMode != types.CertificateModeDefault || d.Status != types.CertificateStatusInactive || aws.ToString(d.CaCertificateId) != caA.id {
+			t.Fatalf("registered: mode %s status %s CA %s, want DEFAULT INACTIVE %s", d.CertificateMode, d.Status, aws.ToString(d.CaCertificateId), caA.id)
 		}
 	})
 
 	t.Run("status", func(t *testing.T) {
 		for _, st := range []types.CertificateStatus{types.CertificateStatusActive, types.CertificateStatusInactive, types.CertificateStatusRevoked} {
-			_, p := ctSelfSigned(t)
+			_, p := caA.device(t)
 			id := aws.ToString(must(register(a, &iot.RegisterCertificateInput{CertificatePem: aws.String(p), Status: st})).T(t).CertificateId)
 			if got := describe(t, a, id).Status; got != st {
 				t.Fatalf("RegisterCertificate status %s: described as %s", st, got)
@@ -373,7 +376,7 @@ func TestCertificateRegister(t *testing.T) {
 			{aws.Bool(false), types.CertificateStatusActive, types.CertificateStatusActive},
 		}
 		for _, tc := range cases {
-			_, p := ctSelfSigned(t)
+			_, p := caA.device(t)
 			in := &iot.RegisterCertificateInput{CertificatePem: aws.String(p), Status: tc.status}
 			//lint:ignore SA1019 the deprecated flag is what this case tests; SDKs still send it.
 			in.SetAsActive = tc.setAsActive
@@ -383,13 +386,13 @@ func TestCertificateRegister(t *testing.T) {
 			}
 		}
 		for _, st := range []types.CertificateStatus{types.CertificateStatusPendingTransfer, types.CertificateStatusPendingActivation, types.CertificateStatusRegisterInactive} {
-			_, p := ctSelfSigned(t)
+			_, p := caA.device(t)
 			_, err := register(a, &iot.RegisterCertificateInput{CertificatePem: aws.String(p), Status: st})
 			requireCode[*types.CertificateStateException](t, err, 406)
 			_, err = registerSNI(a, p, st)
 			requireCode[*types.CertificateStateException](t, err, 406)
 		}
-		_, p := ctSelfSigned(t)
+		_, p := caA.device(t)
 		_, err := register(a, &iot.RegisterCertificateInput{CertificatePem: aws.String(p), Status: types.CertificateStatus("BOGUS")})
 		requireCode[*types.InvalidRequestException](t, err, 400)
 	})
@@ -417,7 +420,7 @@ func TestCertificateRegister(t *testing.T) {
 	})
 
 	t.Run("twice in one account", func(t *testing.T) {
-		x, p := ctSelfSigned(t)
+		x, p := caA.device(t)
 		id := ctDigest(x.Raw)
 		must(registerSNI(a, p, "")).T(t)
 		_, err := registerSNI(a, p, "")
@@ -428,7 +431,7 @@ func TestCertificateRegister(t *testing.T) {
 		_, err = register(a, &iot.RegisterCertificateInput{CertificatePem: aws.String(p)})
 		requireCode[*types.ResourceAlreadyExistsException](t, err, 409)
 
-		x, p = ctSelfSigned(t)
+		x, p = caA.device(t)
 		id = ctDigest(x.Raw)
 		must(register(a, &iot.RegisterCertificateInput{CertificatePem: aws.String(p)})).T(t)
 		_, err = register(a, &iot.RegisterCertificateInput{CertificatePem: aws.String(p)})
@@ -448,7 +451,8 @@ func TestCertificateRegister(t *testing.T) {
 	})
 
 	t.Run("SNI_ONLY in two accounts", func(t *testing.T) {
-		x, p := ctSelfSigned(t)
+		caC := caActive(t, s.Account(acctC))
+		x, p := caC.device(t)
 		id := ctDigest(x.Raw)
 		must(registerSNI(a, p, types.CertificateStatusActive)).T(t)
 		out := must(registerSNI(b, p, "")).T(t)
@@ -473,10 +477,11 @@ func TestCertificateRegister(t *testing.T) {
 	})
 
 	t.Run("DEFAULT in two accounts", func(t *testing.T) {
-		_, p := ctSelfSigned(t)
+		_, p := caA.device(t)
 		must(register(a, &iot.RegisterCertificateInput{CertificatePem: aws.String(p)})).T(t)
+		// The other account cannot hold the DEFAULT-mode CA that signed it either.
 		_, err := register(b, &iot.RegisterCertificateInput{CertificatePem: aws.String(p)})
-		requireCode[*types.ResourceAlreadyExistsException](t, err, 409)
+		requireCode[*types.CertificateValidationException](t, err, 400)
 		_, err = registerSNI(b, p, "")
 		requireCode[*types.ResourceAlreadyExistsException](t, err, 409)
 	})
@@ -490,6 +495,10 @@ func TestCertificateRegister(t *testing.T) {
 		requireCode[*types.CertificateValidationException](t, err, 400)
 		_, err = register(a, &iot.RegisterCertificateInput{CertificatePem: aws.String(devicePEM), CaCertificatePem: aws.String("garbage")})
 		requireCode[*types.CertificateValidationException](t, err, 400)
+		// The CA signed it but is not registered.
+		_, err = register(a, &iot.RegisterCertificateInput{CertificatePem: aws.String(devicePEM), CaCertificatePem: aws.String(caPEM)})
+		requireCode[*types.CertificateValidationException](t, err, 400)
+		caRegister(t, a, &testCA{x: ca, key: caKey, pem: caPEM, id: ctDigest(ca.Raw)}, types.CertificateModeDefault, true)
 
 		out := must(register(a, &iot.RegisterCertificateInput{CertificatePem: aws.String(devicePEM), CaCertificatePem: aws.String(caPEM), Status: types.CertificateStatusActive})).T(t)
 		id := aws.ToString(out.CertificateId)
@@ -576,7 +585,7 @@ func TestCertificateDescribe(t *testing.T) {
 		check(t, aws.ToString(out.CertificateId), aws.ToString(out.CertificatePem), &issuedNotAfter)
 	})
 	t.Run("registered", func(t *testing.T) {
-		_, p := ctSelfSigned(t)
+		_, p := caActive(t, a).device(t)
 		out := must(a.RegisterCertificate(ctx, &iot.RegisterCertificateInput{CertificatePem: aws.String(p)})).T(t)
 		check(t, aws.ToString(out.CertificateId), p, nil)
 	})
@@ -953,8 +962,12 @@ func TestCertificateRegionIsolation(t *testing.T) {
 	_, err = us.AttachPolicy(ctx, &iot.AttachPolicyInput{PolicyName: aws.String("p-region"), Target: aws.String(want)})
 	requireCode[*types.ResourceNotFoundException](t, err, 404)
 
-	// A self-signed certificate can be registered in DEFAULT mode in each region.
-	_, p := ctSelfSigned(t)
+	// A certificate can be registered in DEFAULT mode in each region whose registry holds
+	// its CA in DEFAULT mode.
+	ca := caNew(t, caSpec{})
+	caRegister(t, us, ca, types.CertificateModeDefault, true)
+	caRegister(t, eu, ca, types.CertificateModeDefault, true)
+	_, p := ca.device(t)
 	must(us.RegisterCertificate(ctx, &iot.RegisterCertificateInput{CertificatePem: aws.String(p)})).T(t)
 	reg := must(eu.RegisterCertificate(ctx, &iot.RegisterCertificateInput{CertificatePem: aws.String(p)})).T(t)
 	if !strings.HasPrefix(aws.ToString(reg.CertificateArn), "arn:aws:iot:eu-west-1:") {

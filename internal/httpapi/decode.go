@@ -16,8 +16,10 @@ import (
 // their types. Decoding checks types only; the domain validates values (iot-api.md §1.2:
 // the SDKs validate little, so the server must, and it does so in one place).
 type request struct {
-	labels   []string
-	header   http.Header
+	labels []string
+	header http.Header
+	// host is the address the request was sent to, as the client named it (requestHost).
+	host     string
 	rawQuery string
 	body     []byte
 

@@ -167,7 +167,7 @@ func (s *server) identify(r *http.Request, body []byte) (*call, *route, error) {
 	if rt == nil {
 		return nil, nil, iot.Errorf(iot.CodeResourceNotFound, "Not Found")
 	}
-	req := &request{labels: labels, header: r.Header, rawQuery: r.URL.RawQuery, body: body}
+	req := &request{labels: labels, header: r.Header, host: requestHost(r), rawQuery: r.URL.RawQuery, body: body}
 	c := &call{Caller: caller, Operation: rt.op.Name, req: req}
 	if err := s.authorize(r.Context(), c); err != nil {
 		return nil, nil, err

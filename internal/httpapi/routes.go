@@ -82,6 +82,15 @@ var operations = []struct {
 	{"TagResource", "POST", "/tags", (*server).tagResource},
 	{"UntagResource", "POST", "/untag", (*server).untagResource},
 	{"ListTagsForResource", "GET", "/tags", (*server).listTagsForResource},
+	{"GetRegistrationCode", "GET", "/registrationcode", (*server).getRegistrationCode},
+	{"DeleteRegistrationCode", "DELETE", "/registrationcode", (*server).deleteRegistrationCode},
+	{"RegisterCACertificate", "POST", "/cacertificate", (*server).registerCACertificate},
+	{"DescribeCACertificate", "GET", "/cacertificate/{caCertificateId}", (*server).describeCACertificate},
+	{"ListCACertificates", "GET", "/cacertificates", (*server).listCACertificates},
+	{"UpdateCACertificate", "PUT", "/cacertificate/{caCertificateId}", (*server).updateCACertificate},
+	{"DeleteCACertificate", "DELETE", "/cacertificate/{caCertificateId}", (*server).deleteCACertificate},
+	{"ListCertificatesByCA", "GET", "/certificates-by-ca/{caCertificateId}", (*server).listCertificatesByCA},
+	{"DescribeEndpoint", "GET", "/endpoint", (*server).describeEndpoint},
 }
 
 // defaultRouter is built once from operations and never changed.
