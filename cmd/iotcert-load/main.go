@@ -94,6 +94,8 @@ type loadConfig struct {
 	Pages       int
 	Label       string
 	JSON        bool
+	Profile     string
+	ProfileOut  string
 	Workload    string
 }
 
@@ -123,6 +125,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&c.Pages, "pages", 100, "list: pages of the listing, from the top, that the run cycles through")
 	fs.StringVar(&c.Label, "label", "", "label of the result (default: the workload)")
 	fs.BoolVar(&c.JSON, "json", false, "also print the result as one JSON line")
+	fs.StringVar(&c.Profile, "server-pprof", "", "the server's --pprof address (loopback HOST:PORT): fetch a CPU profile of the run, after setup")
+	fs.StringVar(&c.ProfileOut, "server-pprof-out", "cpu.prof", "where -server-pprof writes the profile")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -172,6 +176,14 @@ func (c *loadConfig) check() error {
 		return errors.New("-pages must be in [1, 10000]")
 	case c.Certs < 0 || c.Certs > 1_000_000:
 		return errors.New("-certs must be in [0, 1000000]")
+	}
+	if c.Profile != "" {
+		if err := checkLoopbackAddr(c.Profile); err != nil {
+			return fmt.Errorf("-server-pprof: %w", err)
+		}
+		if c.Duration < 2*time.Second {
+			return errors.New("-server-pprof needs -duration of at least 2s")
+		}
 	}
 	if c.Account == "" {
 		c.Account = accountOf(c.AccessKey)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -98,6 +99,12 @@ func execute(ctx context.Context, c loadConfig, w workload, stderr io.Writer) (S
 	}
 	fmt.Fprintf(stderr, "iotcert-load: %s: setup took %v\n", c.Label, time.Since(setupStart).Round(time.Millisecond))
 
+	profileDone := make(chan error, 1)
+	if c.Profile != "" {
+		go func() { profileDone <- fetchProfile(ctx, c) }()
+	} else {
+		profileDone <- nil
+	}
 	serverBefore, serverErr := time.Duration(0), error(nil)
 	if c.PID > 0 {
 		serverBefore, serverErr = procCPU(c.PID)
@@ -140,6 +147,9 @@ func execute(ctx context.Context, c loadConfig, w workload, stderr io.Writer) (S
 		serverUsed = after - serverBefore
 	}
 
+	if err := <-profileDone; err != nil {
+		fmt.Fprintf(stderr, "iotcert-load: %s: server profile: %v\n", c.Label, err)
+	}
 	s := Summary{Label: c.Label, Workload: c.Workload, Client: c.Client, Concurrency: c.Concurrency}
 	var lat []time.Duration
 	for _, r := range results {
@@ -258,6 +268,30 @@ func (r *recorder) Do(req *http.Request) (*http.Response, error) {
 		ContentLength: 2,
 		Request:       req,
 	}, nil
+}
+
+// fetchProfile saves a CPU profile of the server, over all but the last second of the run,
+// from its net/http/pprof endpoint.
+func fetchProfile(ctx context.Context, c loadConfig) error {
+	seconds := int((c.Duration - time.Second) / time.Second)
+	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", c.Profile, seconds)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := (&http.Client{Timeout: c.Duration + 30*time.Second}).Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(c.ProfileOut, b, 0o644)
 }
 
 // selfCPU returns the CPU time (user plus system) this process has used.

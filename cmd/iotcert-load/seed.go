@@ -62,24 +62,19 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		defer close(next)
 		for from := 0; from < *count; from += *batch {
 			n := min(*batch, *count-from)
-			pems, err := f.pems(n)
+			ders, err := f.ders(n)
 			if err != nil {
 				next <- made{err: err}
 				return
 			}
 			certs := make([]*iot.Certificate, n)
-			for i, p := range pems {
-				x, err := pki.ParseCertificatePEM(p)
-				if err != nil {
-					next <- made{err: err}
-					return
-				}
+			for i, der := range ders {
 				created := first.Add(time.Duration(from+i) * time.Millisecond)
 				certs[i] = &iot.Certificate{
-					RecordID: randomHex(16), Region: *region, ID: pki.CertificateID(x.Raw), Owner: *account,
-					Status: iot.StatusInactive, Mode: iot.ModeSNIOnly, PEM: p, CreatedAt: created,
-					LastModifiedAt: created, CustomerVersion: 1, GenerationID: randomUUID(),
-					NotBefore: x.NotBefore.UTC(), NotAfter: x.NotAfter.UTC(),
+					RecordID: randomHex(16), Region: *region, ID: pki.CertificateID(der), Owner: *account,
+					Status: iot.StatusInactive, Mode: iot.ModeSNIOnly, PEM: pki.EncodeCertificatePEM(der),
+					CreatedAt: created, LastModifiedAt: created, CustomerVersion: 1, GenerationID: randomUUID(),
+					NotBefore: f.start.UTC(), NotAfter: f.start.AddDate(1, 0, 0).UTC(),
 				}
 			}
 			select {
