@@ -364,6 +364,32 @@ func TestCARegister(t *testing.T) {
 		caRegister(t, eu, ca, types.CertificateModeDefault, false)
 	})
 
+	t.Run("tags", func(t *testing.T) {
+		ca := caNew(t, caSpec{})
+		arn := caARN("us-east-1", acctA, ca.id)
+		tags := func() map[string]string {
+			out := must(a.ListTagsForResource(ctx, &iot.ListTagsForResourceInput{ResourceArn: aws.String(arn)})).T(t)
+			m := map[string]string{}
+			for _, tag := range out.Tags {
+				m[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+			}
+			return m
+		}
+		must(register(a, &iot.RegisterCACertificateInput{CaCertificate: aws.String(ca.pem), CertificateMode: types.CertificateModeSniOnly,
+			Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("devices")}, {Key: aws.String("empty"), Value: aws.String("")}}})).T(t)
+		if got := tags(); len(got) != 2 || got["team"] != "devices" || got["empty"] != "" {
+			t.Fatalf("tags of the registered CA: %v", got)
+		}
+		// The tags go with the CA: registered again, it has none.
+		must(a.DeleteCACertificate(ctx, &iot.DeleteCACertificateInput{CertificateId: aws.String(ca.id)})).T(t)
+		_, err := a.ListTagsForResource(ctx, &iot.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+		requireCode[*types.ResourceNotFoundException](t, err, 404)
+		caRegister(t, a, ca, types.CertificateModeSniOnly, false)
+		if got := tags(); len(got) != 0 {
+			t.Fatalf("tags after the CA was deleted and registered again: %v", got)
+		}
+	})
+
 	t.Run("ten per subject", func(t *testing.T) {
 		c := s.Account(acctC)
 		const cn = "iotcertd e2e shared subject"
