@@ -9,7 +9,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -421,5 +424,76 @@ func TestMultiNodeAccounts(t *testing.T) {
 	cmd = exec.Command(bin, "account", "create", "--postgres", dsn)
 	if out, err := cmd.CombinedOutput(); err == nil {
 		t.Errorf("account create --postgres without --master-key succeeded:\n%s", out)
+	}
+}
+
+// mustServeConfig boots iotcertd in process with cfg, as MustServeDir does, and stops it
+// when the test ends (or when stop is called first).
+func mustServeConfig(tb testing.TB, cfg Config) (s *testServer, stop func()) {
+	tb.Helper()
+	out := &bytes.Buffer{}
+	cfg.Addr, cfg.KeyPool, cfg.Stdout = "127.0.0.1:0", 2, out
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	m, err := Open(context.Background(), cfg)
+	if err != nil {
+		tb.Fatalf("open server: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+				tb.Errorf("server: %v", err)
+			}
+			if err := m.Close(); err != nil {
+				tb.Errorf("close: %v", err)
+			}
+		})
+	}
+	tb.Cleanup(stop)
+	return &testServer{Main: m, URL: "http://" + m.Addr(), stdout: out}, stop
+}
+
+// TestPostgresRestart boots the server in process on PostgreSQL: the first start creates
+// and saves the first account, data survives a restart, and a node whose files lack the
+// credentials (another machine) says where they are instead of printing them.
+func TestPostgresRestart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn := pgtest.NewSchema(t)
+	dir := t.TempDir()
+	s, stop := mustServeConfig(t, Config{Postgres: dsn, DataDir: dir})
+	key, secret := firstCredentials(t, dir)
+	if !strings.Contains(s.stdout.String(), secret) {
+		t.Fatalf("first start did not print the secret:\n%s", s.stdout.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, dbFile)); err == nil {
+		t.Errorf("a PostgreSQL server made an SQLite database in its data directory")
+	}
+	created := must(s.Client(key, secret, "us-east-1").CreateKeysAndCertificate(ctx,
+		&iot.CreateKeysAndCertificateInput{SetAsActive: true})).T(t)
+	stop()
+
+	again, _ := mustServeConfig(t, Config{Postgres: dsn, DataDir: dir})
+	if out := again.stdout.String(); strings.Contains(out, secret) || !strings.Contains(out, filepath.Join(dir, credentialsFile)) {
+		t.Errorf("restart printed:\n%s", out)
+	}
+	// Another node: no data directory, its own copy of the master key.
+	keyCopy := filepath.Join(t.TempDir(), "master.key")
+	if err := os.WriteFile(keyCopy, must(os.ReadFile(filepath.Join(dir, masterKeyFile))).T(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := mustServeConfig(t, Config{Postgres: dsn, MasterKey: keyCopy})
+	if out := other.stdout.String(); strings.Contains(out, secret) || !strings.Contains(out, "first account already") {
+		t.Errorf("another node printed:\n%s", out)
+	}
+	for _, n := range []*testServer{again, other} {
+		d := describe(t, n.Client(key, secret, "us-east-1"), aws.ToString(created.CertificateId))
+		if d.Status != types.CertificateStatusActive || aws.ToString(d.CertificatePem) != aws.ToString(created.CertificatePem) {
+			t.Errorf("after restart: status %s", d.Status)
+		}
 	}
 }

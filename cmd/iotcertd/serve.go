@@ -192,8 +192,8 @@ func (m *Main) bootstrap(ctx context.Context) error {
 		return err
 	}
 	path := m.Config.storage().credentialsPath()
-	if acct == nil && m.Config.Postgres != "" {
-		// Another node may have created it, and saved the file on its own machine.
+	if _, err := os.Stat(path); acct == nil && m.Config.Postgres != "" && err != nil {
+		// Another node created it, and saved the file on its own machine.
 		fmt.Fprintf(m.Config.Stdout, "iotcertd: the database has its first account already; the node that created it saved its credentials to the file %s beside its data directory or master key\n", credentialsFile)
 		return nil
 	}
