@@ -97,11 +97,12 @@ func (t *tx) CreateCertificate(ctx context.Context, c *iot.Certificate) error {
 func (t *tx) PutCertificate(ctx context.Context, c *iot.Certificate) error {
 	const op = "put certificate"
 	n, err := t.exec(ctx, op, updateCertificateState,
-		c.PreviousOwner, string(c.Status), c.PEM, c.CACertificateID, nullMS(c.LastModifiedAt),
+		c.PreviousOwner, string(c.Status), c.PEM, nullMS(c.LastModifiedAt),
 		c.CustomerVersion, c.GenerationID, nullMS(c.NotBefore), nullMS(c.NotAfter), c.Transfer.Message,
 		c.Transfer.RejectReason, nullMS(c.Transfer.TransferDate), nullMS(c.Transfer.AcceptDate),
 		nullMS(c.Transfer.RejectDate), c.Version+1,
-		c.RecordID, c.Version, c.Region, c.ID, c.Owner, string(c.Mode), ms(c.CreatedAt), nullString(c.Transfer.Target))
+		c.RecordID, c.Version, c.Region, c.ID, c.Owner, string(c.Mode), ms(c.CreatedAt), nullString(c.Transfer.Target),
+		c.CACertificateID)
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -452,4 +455,47 @@ func BenchmarkUpdateParallel(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(s.commits.Load()-before)/float64(b.N), "commits/op")
+}
+
+// TestUpdateCertificateStateTouchesNoIndex keeps the columns updateCertificateState sets
+// out of every index of the certificates table (key columns and partial-index conditions
+// alike): an index added later on one of them would silently make every status change
+// maintain it, and its WHERE clause must then name the column instead.
+func TestUpdateCertificateStateTouchesNoIndex(t *testing.T) {
+	s, _ := openTest(t)
+	set, _, ok := strings.Cut(strings.TrimPrefix(updateCertificateState, "UPDATE certificates SET "), "WHERE")
+	if !ok {
+		t.Fatalf("unexpected statement %q", updateCertificateState)
+	}
+	rows, err := s.read.QueryContext(t.Context(),
+		`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'certificates'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	word := func(col string) *regexp.Regexp { return regexp.MustCompile(`\b` + col + `\b`) }
+	indexes := 0
+	for rows.Next() {
+		var name string
+		var def sql.NullString
+		if err := rows.Scan(&name, &def); err != nil {
+			t.Fatal(err)
+		}
+		indexes++
+		if !def.Valid { // the automatic index of the primary key, record_id
+			continue
+		}
+		for _, assignment := range strings.Split(set, ",") {
+			col := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(assignment), "= ?"))
+			if word(col).MatchString(def.String) {
+				t.Errorf("index %s reads %s, which updateCertificateState sets:\n%s", name, col, def.String)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if indexes < 5 {
+		t.Fatalf("found %d indexes on certificates; the query is wrong", indexes)
+	}
 }

@@ -170,18 +170,19 @@ const (
 	updateCertificate = `UPDATE certificates SET (` + certificateColumns + `) = (` + certificateValues + `)
 	WHERE record_id = ? AND version = ?`
 	// updateCertificateState is updateCertificate for the common change that leaves every
-	// column an index reads (region, cert_id, owner, mode, created_ms, transfer_target) as
-	// it is: SQLite then updates no index, only the row. The WHERE clause requires those
-	// columns to hold c's values already, so that when it changes a row the result is the
-	// one updateCertificate gives. Arguments: the SET values in order (with the next
-	// version), record_id, the expected version, then region, cert_id, owner, mode,
-	// created_ms and transfer_target.
+	// column an index reads (region, cert_id, owner, mode, created_ms, transfer_target,
+	// ca_certificate_id) as it is: SQLite then updates no index, only the row
+	// (TestUpdateCertificateStateTouchesNoIndex keeps the SET list off every index). The
+	// WHERE clause requires those columns to hold c's values already, so that when it
+	// changes a row the result is the one updateCertificate gives. Arguments: the SET values
+	// in order (with the next version), record_id, the expected version, then region,
+	// cert_id, owner, mode, created_ms, transfer_target and ca_certificate_id.
 	updateCertificateState = `UPDATE certificates SET previous_owner = ?, status = ?, pem = ?,
-	ca_certificate_id = ?, last_modified_ms = ?, customer_version = ?, generation_id = ?,
+	last_modified_ms = ?, customer_version = ?, generation_id = ?,
 	not_before_ms = ?, not_after_ms = ?, transfer_message = ?, reject_reason = ?,
 	transfer_date_ms = ?, accept_date_ms = ?, reject_date_ms = ?, version = ?
 	WHERE record_id = ? AND version = ? AND region = ? AND cert_id = ? AND owner = ? AND mode = ?
-	AND created_ms = ? AND transfer_target IS ?`
+	AND created_ms = ? AND transfer_target IS ? AND ca_certificate_id = ?`
 	deleteCertificate       = `DELETE FROM certificates WHERE record_id = ? AND version = ?`
 	certificateExists       = `SELECT 1 FROM certificates WHERE record_id = ?`
 	selectCertificatesByID  = `SELECT ` + certificateColumns + ` FROM certificates WHERE region = ? AND cert_id = ? ORDER BY owner`
