@@ -20,6 +20,8 @@ Usage:
   iotcertd account create [--id 12DIGITS] --data DIR
   iotcertd account create [--id 12DIGITS] --postgres DSN --master-key FILE
 
+Users, access keys and IAM policies (docs/iam.md):
+` + adminUsage + `
 Run "iotcertd COMMAND --help" for the flags of a command.
 `
 
@@ -51,6 +53,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if len(args) > 1 && args[1] == "create" {
 			return runAccountCreate(ctx, args[2:], stdout, stderr)
 		}
+		return runAdmin(ctx, args, os.Stdin, stdout, stderr)
+	case "user", "key":
+		return runAdmin(ctx, args, os.Stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -40,6 +40,12 @@ type Config struct {
 	Postgres  string
 	MasterKey string
 	Emulator  bool
+	// EnforceIAM holds emulator-mode callers to IAM policies too; outside emulator mode they
+	// always are.
+	EnforceIAM bool
+	// Clock is the server's time source, for the service and for SigV4 (signing times and
+	// the one-second credential cache); nil means time.Now. Tests inject their own.
+	Clock func() time.Time
 	// KeyPool is how many RSA keys to keep ready for CreateKeysAndCertificate.
 	KeyPool int
 	// Stdout receives the first-start credentials message.
@@ -74,7 +80,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	}
 	m.store = store
 	m.keys = pki.NewKeyPool(cfg.KeyPool, 0)
-	svc, err := iot.NewService(ctx, iot.Config{Store: store, Sealer: sealer, Keys: m.keys})
+	svc, err := iot.NewService(ctx, iot.Config{Store: store, Sealer: sealer, Keys: m.keys, Clock: cfg.Clock})
 	if err != nil {
 		m.Close()
 		return nil, err
@@ -82,12 +88,15 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	m.Service = svc
 
 	var auth httpapi.Authenticator = httpapi.EmulatorAuth{}
+	if cfg.EnforceIAM {
+		auth = httpapi.EmulatorAuth{Lookup: svc.LookupAccessKey}
+	}
 	if !cfg.Emulator {
 		if err := m.bootstrap(ctx); err != nil {
 			m.Close()
 			return nil, err
 		}
-		auth = &httpapi.SigV4Auth{Lookup: svc.LookupAccessKey}
+		auth = &httpapi.SigV4Auth{Lookup: svc.LookupAccessKey, Clock: cfg.Clock}
 	}
 	handler := httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: cfg.Logger, EmulatorReset: cfg.Emulator})
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -254,6 +263,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var st Storage
 	storageFlags(fs, &st)
 	fs.BoolVar(&cfg.Emulator, "emulator", false, "emulator mode: SigV4 is parsed but not verified; the account is the access key ID when it is 12 digits, else 123456789012")
+	fs.BoolVar(&cfg.EnforceIAM, "enforce-iam", false, "with --emulator, enforce IAM policies: a key the store knows acts as its user or root, held to its policies; any other key is the root of its derived account (without --emulator they are always enforced)")
 	fs.IntVar(&cfg.KeyPool, "key-pool", 16, "RSA keys kept ready for CreateKeysAndCertificate (0 disables the pool)")
 	pprofAddr := fs.String("pprof", "", "serve Go profiles (net/http/pprof) on this loopback HOST:PORT (off by default)")
 	if err := fs.Parse(args); err != nil {
