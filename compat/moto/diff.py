@@ -44,7 +44,7 @@ EXPECTED = {
     "create-from-csr: value certificateId=sha256(DER): iotcertd True / moto False": "M1",
     "register-no-ca: value certificateId=sha256(DER): iotcertd True / moto False": "M1",
     "register-no-ca-no-status: value certificateId=sha256(DER): iotcertd True / moto False": "M1",
-    "register-without-ca-pem: value certificateId=sha256(DER): iotcertd True / moto False": "M1",
+    "register-no-ca-inactive: value certificateId=sha256(DER): iotcertd True / moto False": "M1",
     "describe: field only in iotcertd: certificateDescription.certificateMode:str": "M2",
     "describe: field only in iotcertd: certificateDescription.customerVersion:int": "M2",
     "describe: field only in iotcertd: certificateDescription.generationId:str": "M2",
@@ -84,7 +84,6 @@ EXPECTED = {
     "get-policy: field only in iotcertd: generationId:str": "M13",
     "get-policy: field only in iotcertd: lastModifiedDate:timestamp": "M13",
     "describe-no-status: field only in iotcertd: certificateDescription.status:str": "M14",
-    "describe-registered: field only in iotcertd: certificateDescription.status:str": "M14",
     "list-attached-unknown-cert: outcome: iotcertd ResourceNotFoundException 404 / moto ok": "M15",
     "delete-policy-after-force-delete: outcome: iotcertd ok / moto DeleteConflictException 409": "M16",
 }
@@ -183,6 +182,11 @@ class Side:
             return None
         try:
             out = fn(self)
+        except KeyError as e:
+            # An ID an earlier step should have produced is missing: that step failed on
+            # this side, and the difference is reported there.
+            self.outcomes[step] = ("skipped", "(no %s from an earlier step)" % e)
+            return None
         except ClientError as e:
             # Modeled error members besides the message (resourceId, resourceArn).
             members = sorted(k for k in e.response if k not in ("Error", "ResponseMetadata", "message"))
@@ -271,8 +275,10 @@ def sequence(fx):
         ("register-no-ca-again", lambda s: s.iot.register_certificate_without_ca(certificatePem=cert_pem, status="ACTIVE")),
         ("register-no-ca-no-status", lambda s: keep(s, "nostatus", s.iot.register_certificate_without_ca(
             certificatePem=cert2_pem), pem=cert2_pem)),
-        ("register-without-ca-pem", lambda s: keep(s, "registered", s.iot.register_certificate(
-            certificatePem=cert3_pem), pem=cert3_pem)),
+        # RegisterCertificate (the CA variant) is left out: iotcertd checks device
+        # certificates against the account's registered CAs, which moto does not model.
+        ("register-no-ca-inactive", lambda s: keep(s, "registered", s.iot.register_certificate_without_ca(
+            certificatePem=cert3_pem, status="INACTIVE"), pem=cert3_pem)),
         ("describe", lambda s: s.iot.describe_certificate(certificateId=s.ids["active"])),
         ("describe-sni", lambda s: s.iot.describe_certificate(certificateId=s.ids["sni"])),
         ("describe-no-status", lambda s: s.iot.describe_certificate(certificateId=s.ids["nostatus"])),
