@@ -13,6 +13,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -84,7 +85,6 @@ class CliCompat(unittest.TestCase):
         seconds: a JSON number, near now."""
         self.assertIsInstance(v, (int, float), "%s = %r is not a number" % (what, v))
         self.assertNotIsInstance(v, bool)
-        import time
         self.assertLess(abs(time.time() - v), 86400, "%s = %r is not near now" % (what, v))
 
     def new_inactive(self, profile="a"):
