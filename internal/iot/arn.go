@@ -24,7 +24,7 @@ func ThingARN(region, account, name string) string {
 
 // ARN is a parsed IoT resource ARN.
 type ARN struct {
-	Region, Account, ResourceType, Resource string
+	Partition, Region, Account, ResourceType, Resource string
 }
 
 // ParseARN splits an IoT ARN of the form arn:PARTITION:iot:REGION:ACCOUNT:TYPE/NAME.
@@ -37,5 +37,5 @@ func ParseARN(s string) (ARN, bool) {
 	if !ok || typ == "" || name == "" {
 		return ARN{}, false
 	}
-	return ARN{Region: parts[3], Account: parts[4], ResourceType: typ, Resource: name}, true
+	return ARN{Partition: parts[1], Region: parts[3], Account: parts[4], ResourceType: typ, Resource: name}, true
 }

@@ -67,7 +67,9 @@ func (s *Service) Authorize(ctx context.Context, c Caller, operation, resourceID
 		r := iam.Request{Action: action, Resource: "*"}
 		return &Error{Code: CodeAccessDenied, Message: iam.DenyMessage(principal, r, iam.ImplicitDeny)}
 	}
-	r := iam.Request{Action: action, Resource: resource}
+	// A certificate ID in upper case names the same certificate as in lower case; the
+	// policies are evaluated on the form the operation acts on.
+	r := iam.Request{Action: action, Resource: canonicalARN(resource)}
 	d := iam.Allow
 	if c.UserName != "" {
 		r.Context = map[string]string{
@@ -78,7 +80,7 @@ func (s *Service) Authorize(ctx context.Context, c Caller, operation, resourceID
 		d = iam.Evaluate(c.Policies, r)
 	}
 	if d == iam.Allow && !transfer {
-		if acct, isARN := arnAccount(resource); isARN && acct != c.Account {
+		if acct, isARN := arnAccount(r.Resource); isARN && acct != c.Account {
 			d = iam.ImplicitDeny
 		}
 	}

@@ -122,7 +122,7 @@ func FuzzCheckPolicyDocument(f *testing.F) {
 func TestParseARN(t *testing.T) {
 	t.Parallel()
 	a, ok := ParseARN("arn:aws:iot:us-east-1:123456789012:cert/abc")
-	if !ok || a != (ARN{Region: "us-east-1", Account: "123456789012", ResourceType: "cert", Resource: "abc"}) {
+	if !ok || a != (ARN{Partition: "aws", Region: "us-east-1", Account: "123456789012", ResourceType: "cert", Resource: "abc"}) {
 		t.Fatalf("ParseARN = %+v, %v", a, ok)
 	}
 	for _, s := range []string{"", "arn:aws:s3:::bucket", "arn:aws:iot:r:a:cert", "arn:aws:iot:r:a:/x", "arn::iot:r:a:cert/x", "us-east-1:1234"} {
@@ -132,6 +132,28 @@ func TestParseARN(t *testing.T) {
 	}
 	if got := CertificateARN("eu-west-1", "111111111111", "ff"); got != "arn:aws:iot:eu-west-1:111111111111:cert/ff" {
 		t.Fatalf("CertificateARN = %s", got)
+	}
+}
+
+func TestCanonicalARN(t *testing.T) {
+	t.Parallel()
+	lower, upper := strings.Repeat("ab", 32), strings.Repeat("AB", 32)
+	for in, want := range map[string]string{
+		"arn:aws:iot:us-east-1:111111111111:cert/" + upper:     "arn:aws:iot:us-east-1:111111111111:cert/" + lower,
+		"arn:aws:iot:us-east-1:111111111111:cacert/" + upper:   "arn:aws:iot:us-east-1:111111111111:cacert/" + lower,
+		"arn:aws-cn:iot:cn-north-1:111111111111:cert/" + upper: "arn:aws-cn:iot:cn-north-1:111111111111:cert/" + lower,
+		"arn:aws:iot:us-east-1:111111111111:cert/" + lower:     "arn:aws:iot:us-east-1:111111111111:cert/" + lower,
+		// Not a certificate ID, a policy or thing name (case-sensitive), or not an ARN:
+		// unchanged.
+		"arn:aws:iot:us-east-1:111111111111:cert/ABC":        "arn:aws:iot:us-east-1:111111111111:cert/ABC",
+		"arn:aws:iot:us-east-1:111111111111:policy/" + upper: "arn:aws:iot:us-east-1:111111111111:policy/" + upper,
+		"arn:aws:iot:us-east-1:111111111111:thing/" + upper:  "arn:aws:iot:us-east-1:111111111111:thing/" + upper,
+		"us-east-1:12345678-1234-1234-1234-123456789ABC":     "us-east-1:12345678-1234-1234-1234-123456789ABC",
+		"*": "*",
+	} {
+		if got := canonicalARN(in); got != want {
+			t.Errorf("canonicalARN(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -142,22 +142,28 @@ func (s *Service) attachPolicy(ctx context.Context, c Caller, policyName, field,
 		if _, err := getPolicy(ctx, tx, c, policyName); err != nil {
 			return err
 		}
-		if err := attachablePrincipal(ctx, tx, c, field, target); err != nil {
+		target, err := attachablePrincipal(ctx, tx, c, field, target)
+		if err != nil {
+			return err
+		}
+		err = tx.AttachPolicy(ctx, &PolicyTarget{Region: c.Region, Account: c.Account, PolicyName: policyName,
+			Target: target, CreatedAt: s.now()})
+		if errors.Is(err, ErrAlreadyExists) {
+			// Attaching again changes nothing, also when the target is at the limit.
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		n, err := tx.CountTargetPolicies(ctx, c.Region, c.Account, target)
 		if err != nil {
 			return err
 		}
-		if n >= maxPoliciesPerTarget {
+		if n > maxPoliciesPerTarget {
+			// Returning the error undoes the attachment with the rest of the transaction.
 			return Errorf(CodeLimitExceeded, "A target can have at most %d policies attached.", maxPoliciesPerTarget)
 		}
-		err = tx.AttachPolicy(ctx, &PolicyTarget{Region: c.Region, Account: c.Account, PolicyName: policyName,
-			Target: target, CreatedAt: s.now()})
-		if errors.Is(err, ErrAlreadyExists) {
-			return nil
-		}
-		return err
+		return nil
 	})
 }
 
@@ -175,6 +181,7 @@ func (s *Service) detachPolicy(ctx context.Context, c Caller, policyName, field,
 	if err := checkPrincipal(field, target); err != nil {
 		return err
 	}
+	target = canonicalARN(target)
 	return s.update(ctx, func(tx Tx) error {
 		err := tx.DetachPolicy(ctx, c.Region, c.Account, policyName, target)
 		if errors.Is(err, ErrNotFound) {
@@ -209,10 +216,11 @@ func (s *Service) ListAttachedPolicies(ctx context.Context, c Caller, in ListAtt
 	if err != nil {
 		return nil, err
 	}
-	if _, err := resolvePrincipal(ctx, s.store, c, "target", in.Target); err != nil {
+	target, _, err := resolvePrincipal(ctx, s.store, c, "target", in.Target)
+	if err != nil {
 		return nil, wrapRead(err)
 	}
-	ps, err := s.store.PoliciesForTarget(ctx, in.Target, NameQuery{Region: c.Region, Account: c.Account, After: after, Limit: size + 1})
+	ps, err := s.store.PoliciesForTarget(ctx, target, NameQuery{Region: c.Region, Account: c.Account, After: after, Limit: size + 1})
 	if err != nil {
 		return nil, wrapRead(err)
 	}

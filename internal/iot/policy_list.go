@@ -118,13 +118,14 @@ func (s *Service) ListPrincipalPolicies(ctx context.Context, c Caller, in ListPr
 	if err != nil {
 		return nil, err
 	}
-	if _, err := resolvePrincipal(ctx, s.store, c, "principal", in.Principal); err != nil {
+	principal, _, err := resolvePrincipal(ctx, s.store, c, "principal", in.Principal)
+	if err != nil {
 		return nil, wrapRead(err)
 	}
 	var all []*Policy
 	q := NameQuery{Region: c.Region, Account: c.Account, Limit: maxPageSize}
 	for {
-		ps, err := s.store.PoliciesForTarget(ctx, in.Principal, q)
+		ps, err := s.store.PoliciesForTarget(ctx, principal, q)
 		if err != nil {
 			return nil, wrapRead(err)
 		}

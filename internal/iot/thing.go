@@ -29,53 +29,70 @@ func checkPrincipal(field, p string) error {
 // resolvePrincipal checks that a principal names something the caller has: a certificate
 // of the caller's account and region (by ARN), or an Amazon Cognito identity. It returns
 // the certificate, or nil for a Cognito identity.
-func resolvePrincipal(ctx context.Context, r Reader, c Caller, field, p string) (*Certificate, error) {
+func resolvePrincipal(ctx context.Context, r Reader, c Caller, field, p string) (string, *Certificate, error) {
 	if err := checkPrincipal(field, p); err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if cognitoIDPattern.MatchString(p) {
-		return nil, nil
+		return p, nil, nil
 	}
 	arn, ok := ParseARN(p)
 	if !ok {
-		return nil, invalid("%s must be a certificate ARN (arn:aws:iot:REGION:ACCOUNT:cert/ID) or an Amazon Cognito identity ID.", field)
+		return "", nil, invalid("%s must be a certificate ARN (arn:aws:iot:REGION:ACCOUNT:cert/ID) or an Amazon Cognito identity ID.", field)
 	}
 	switch arn.ResourceType {
 	case "cert":
 	case "thinggroup":
-		return nil, Errorf(CodeResourceNotFound, "The thing group %s does not exist.", arn.Resource)
+		return "", nil, Errorf(CodeResourceNotFound, "The thing group %s does not exist.", arn.Resource)
 	default:
-		return nil, invalid("%s must be a certificate ARN or an Amazon Cognito identity ID.", field)
+		return "", nil, invalid("%s must be a certificate ARN or an Amazon Cognito identity ID.", field)
 	}
 	notFound := Errorf(CodeResourceNotFound, "The certificate %s does not exist.", p)
-	if arn.Region != c.Region || arn.Account != c.Account {
-		return nil, notFound
+	if arn.Partition != Partition || arn.Region != c.Region || arn.Account != c.Account {
+		return "", nil, notFound
 	}
 	id, err := checkCertificateID(field, arn.Resource)
 	if err != nil {
-		return nil, notFound
+		return "", nil, notFound
 	}
 	cert, rel, err := lookup(ctx, r, c, id)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if rel != relOwner && rel != relSource {
-		return nil, notFound
+		return "", nil, notFound
 	}
-	return cert, nil
+	return CertificateARN(c.Region, c.Account, id), cert, nil
 }
 
-// attachablePrincipal resolves a principal that something is about to be attached to: a
-// certificate pending transfer takes no new attachments, since a transfer requires none.
-func attachablePrincipal(ctx context.Context, r Reader, c Caller, field, p string) error {
-	cert, err := resolvePrincipal(ctx, r, c, field, p)
+// canonicalARN returns the form in which an ARN is stored, looked up and authorised: a
+// certificate or CA certificate ARN with its ID in lower case, since those IDs are taken in
+// either case (checkCertificateID) and every rule that counts a certificate's attachments
+// looks them up under Certificate.ARN; anything else unchanged. It validates nothing.
+func canonicalARN(s string) string {
+	arn, ok := ParseARN(s)
+	if !ok || (arn.ResourceType != "cert" && arn.ResourceType != "cacert") {
+		return s
+	}
+	id, err := checkCertificateID("", arn.Resource)
+	if err != nil || id == arn.Resource {
+		return s
+	}
+	return s[:len(s)-len(arn.Resource)] + id
+}
+
+// attachablePrincipal resolves a principal that something is about to be attached to, and
+// returns the key to store it under: a certificate pending transfer takes no new
+// attachments, since a transfer requires none.
+func attachablePrincipal(ctx context.Context, r Reader, c Caller, field, p string) (string, error) {
+	key, cert, err := resolvePrincipal(ctx, r, c, field, p)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if cert != nil && cert.Pending() {
-		return invalid("The certificate %s is pending transfer; nothing can be attached to it.", cert.ID)
+		return "", invalid("The certificate %s is pending transfer; nothing can be attached to it.", cert.ID)
 	}
-	return nil
+	return key, nil
 }
 
 // CreateThingInput is the input of CreateThing.
@@ -246,10 +263,13 @@ func (s *Service) AttachThingPrincipal(ctx context.Context, c Caller, in AttachT
 		if _, err := getThing(ctx, tx, c, in.ThingName); err != nil {
 			return err
 		}
-		if err := attachablePrincipal(ctx, tx, c, "principal", in.Principal); err != nil {
+		principal, err := attachablePrincipal(ctx, tx, c, "principal", in.Principal)
+		if err != nil {
 			return err
 		}
-		others, err := tx.PrincipalThings(ctx, in.Principal, NameQuery{Region: c.Region, Account: c.Account, Limit: 2})
+		// Two attachments are enough to apply the exclusivity rules: an exclusive one is the
+		// principal's only one.
+		others, err := tx.PrincipalThings(ctx, principal, NameQuery{Region: c.Region, Account: c.Account, Limit: 2})
 		if err != nil {
 			return err
 		}
@@ -265,8 +285,14 @@ func (s *Service) AttachThingPrincipal(ctx context.Context, c Caller, in AttachT
 			}
 		}
 		err = tx.AttachThingPrincipal(ctx, &ThingPrincipal{Region: c.Region, Account: c.Account,
-			ThingName: in.ThingName, Principal: in.Principal, Type: typ, CreatedAt: s.now()})
+			ThingName: in.ThingName, Principal: principal, Type: typ, CreatedAt: s.now()})
 		if errors.Is(err, ErrAlreadyExists) {
+			// The attachment exists although it was not among the two read above: the
+			// principal has at least two other things, so none of its attachments is
+			// exclusive, and this one is what was asked for.
+			if typ == ThingPrincipalNonExclusive && len(others) == 2 {
+				return nil
+			}
 			return ErrConflict
 		}
 		return err
@@ -282,6 +308,7 @@ func (s *Service) DetachThingPrincipal(ctx context.Context, c Caller, thingName,
 	if err := checkPrincipal("principal", principal); err != nil {
 		return err
 	}
+	principal = canonicalARN(principal)
 	return s.update(ctx, func(tx Tx) error {
 		if _, err := getThing(ctx, tx, c, thingName); err != nil {
 			return err
@@ -327,7 +354,8 @@ func (s *Service) ListThingPrincipals(ctx context.Context, c Caller, thingName s
 
 // ListPrincipalThings lists the things a principal is attached to.
 func (s *Service) ListPrincipalThings(ctx context.Context, c Caller, principal string, in TokenListInput) (*NamePage, error) {
-	if _, err := resolvePrincipal(ctx, s.store, c, "principal", principal); err != nil {
+	principal, _, err := resolvePrincipal(ctx, s.store, c, "principal", principal)
+	if err != nil {
 		return nil, wrapRead(err)
 	}
 	return listNames(in, func(q NameQuery) ([]string, error) {

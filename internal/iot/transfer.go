@@ -53,9 +53,17 @@ func (s *Service) TransferCertificate(ctx context.Context, c Caller, in Transfer
 		if in.TargetAwsAccount == c.Account {
 			return invalid("The certificate cannot be transferred to the account that owns it.")
 		}
+		// An SNI_ONLY certificate can be registered in several accounts, but an account
+		// holds one record of an ID: what it owns, or what is pending transfer to it.
 		for _, r := range records {
-			if r != cert && r.Owner == in.TargetAwsAccount {
+			if r == cert {
+				continue
+			}
+			if r.Owner == in.TargetAwsAccount {
 				return invalid("The account %s already has a certificate with ID %s.", in.TargetAwsAccount, id)
+			}
+			if r.Pending() && r.Transfer.Target == in.TargetAwsAccount {
+				return invalid("The certificate %s is already pending transfer to the account %s from another account.", id, in.TargetAwsAccount)
 			}
 		}
 		ownArn := cert.ARN()
