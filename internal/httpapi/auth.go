@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"sync"
 	"time"
 
@@ -43,6 +44,9 @@ func (e EmulatorAuth) Authenticate(r *http.Request, _ []byte) (iot.Caller, error
 	if err != nil {
 		return iot.Caller{}, err
 	}
+	if err := checkRegion(a.Region); err != nil {
+		return iot.Caller{}, err
+	}
 	account := EmulatorAccount
 	if isAccountID(a.AccessKeyID) {
 		account = a.AccessKeyID
@@ -51,6 +55,21 @@ func (e EmulatorAuth) Authenticate(r *http.Request, _ []byte) (iot.Caller, error
 		return e.enforcing(r.Context(), a.AccessKeyID, account, a.Region)
 	}
 	return iot.Caller{Account: account, Region: a.Region, Unrestricted: true}, nil
+}
+
+// regionPattern is the shape of AWS region names (us-east-1, us-gov-west-1, cn-north-1,
+// eusc-de-east-1). The region of the credential scope becomes part of every ARN, so it
+// must be one that ARNs can carry and parse back.
+var regionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-[0-9]{1,3}$`)
+
+// checkRegion refuses a credential scope whose region is not a region name, as AWS's
+// front end does.
+func checkRegion(region string) error {
+	if len(region) <= 50 && regionPattern.MatchString(region) {
+		return nil
+	}
+	return &sigv4.Error{Code: sigv4.CodeInvalidSignature,
+		Message: "Credential should be scoped to a valid region.", Status: http.StatusForbidden}
 }
 
 // isAccountID reports whether s is 12 decimal digits.
@@ -116,6 +135,9 @@ func (v *SigV4Auth) Authenticate(r *http.Request, body []byte) (iot.Caller, erro
 	if !acceptedServices[a.Service] {
 		return iot.Caller{}, &sigv4.Error{Code: sigv4.CodeInvalidSignature,
 			Message: "Credential should be scoped to correct service: 'iot'.", Status: http.StatusForbidden}
+	}
+	if err := checkRegion(a.Region); err != nil {
+		return iot.Caller{}, err
 	}
 	cred, err := v.credential(r.Context(), a.AccessKeyID)
 	if err != nil {

@@ -347,3 +347,50 @@ func TestSigV4AuthCache(t *testing.T) {
 		}
 	})
 }
+
+// TestCredentialScopeRegion checks that both authenticators refuse a credential scope
+// whose region is not a region name (ARNs could not carry it), before any key lookup,
+// and accept the shapes AWS's region names take.
+func TestCredentialScopeRegion(t *testing.T) {
+	start := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	sign := func(t *testing.T, region string) *http.Request {
+		r := newRequest("GET", "/certificates", "", nil)
+		sum := sha256.Sum256(nil)
+		creds := aws.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}
+		if err := v4.NewSigner().SignHTTP(context.Background(), creds, r, hex.EncodeToString(sum[:]), "iot", region, start); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		region string
+		valid  bool
+	}{
+		{"us-east-1", true}, {"us-gov-west-1", true}, {"cn-northwest-1", true}, {"eusc-de-east-1", true}, {"us-isob-east-1", true},
+		{"x:y", false}, {"us east 1", false}, {"US-EAST-1", false}, {"us-east", false}, {"useast1", false},
+		{"us-east-1a", false}, {"arn:aws:iot", false}, {"us-" + strings.Repeat("a", 50) + "-1", false},
+	} {
+		t.Run(tc.region, func(t *testing.T) {
+			keys := &keyStore{}
+			keys.add(testKeyID, "123456789012", testSecret)
+			strict := &SigV4Auth{Lookup: keys.lookup, Clock: func() time.Time { return start }}
+			for name, auth := range map[string]Authenticator{"sigv4": strict, "emulator": EmulatorAuth{}} {
+				c, err := auth.Authenticate(sign(t, tc.region), nil)
+				if tc.valid {
+					if err != nil || c.Region != tc.region {
+						t.Errorf("%s: caller %+v, err %v; want region %s", name, c, err, tc.region)
+					}
+					continue
+				}
+				var se *sigv4.Error
+				if !errors.As(err, &se) || se.Code != sigv4.CodeInvalidSignature || se.Status != http.StatusForbidden ||
+					se.Message != "Credential should be scoped to a valid region." {
+					t.Errorf("%s: err %v, want 403 %s about the region", name, err, sigv4.CodeInvalidSignature)
+				}
+			}
+			if !tc.valid && keys.count() != 0 {
+				t.Errorf("%d key lookups for a refused scope", keys.count())
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -26,6 +27,37 @@ type request struct {
 	query    url.Values
 	queryErr error
 	parsedQ  bool
+}
+
+// checkText refuses path labels, query members and principal headers that are not text
+// (iot.IsText): percent-escapes can carry any byte, and no member of the model is binary.
+// JSON body members are checked as they are decoded (member).
+func (r *request) checkText() error {
+	for _, l := range r.labels {
+		if err := iot.CheckText("path", l); err != nil {
+			return err
+		}
+	}
+	for _, h := range [...]string{headerPrincipal, headerIoTPrincipal} {
+		if err := iot.CheckText(h, r.header.Get(h)); err != nil {
+			return err
+		}
+	}
+	if r.rawQuery == "" {
+		return nil
+	}
+	q, err := r.values()
+	if err != nil {
+		return err
+	}
+	for name, vs := range q {
+		for _, v := range vs {
+			if err := iot.CheckText(name, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // label returns the i-th path label, already unescaped.
@@ -142,8 +174,38 @@ func member[T any](o jsonObject, name string, dst *T, path, kind string) error {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return iot.Errorf(iot.CodeInvalidRequest, "The member '%s' must be %s.", path, kind)
 	}
+	// encoding/json turns invalid UTF-8 into U+FFFD, but decodes the escape \u0000 to NUL.
+	if bytes.Contains(raw, []byte(`\u0000`)) && containsNUL(raw) {
+		return iot.NotText(path)
+	}
 	*dst = v
 	return nil
+}
+
+// containsNUL reports whether a JSON value has a string, or an object key, with the NUL
+// character.
+func containsNUL(raw json.RawMessage) bool {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return false
+	}
+	var walk func(any) bool
+	walk = func(v any) bool {
+		switch v := v.(type) {
+		case string:
+			return strings.IndexByte(v, 0) >= 0
+		case []any:
+			return slices.ContainsFunc(v, walk)
+		case map[string]any:
+			for k, e := range v {
+				if strings.IndexByte(k, 0) >= 0 || walk(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v)
 }
 
 // stringMember decodes a string member.

@@ -103,3 +103,36 @@ func TestClip(t *testing.T) {
 		t.Error("clip changed a short string")
 	}
 }
+
+// TestNonTextMembers checks that members that are not text (invalid UTF-8, or NUL) are
+// refused with 400 InvalidRequestException wherever they arrive: a path label, a query
+// member, a principal header, a JSON body member, nested or not. The SDKs cannot send some
+// of these (a header that is not UTF-8), so this drives the handler directly.
+func TestNonTextMembers(t *testing.T) {
+	h := newEmulatorHandler(t)
+	cert := "arn:aws:iot:" + testRegion + ":" + accountA + ":cert/" + testCertID
+	for _, tc := range []struct {
+		name, method, target, body string
+		header                     http.Header
+	}{
+		{"label NUL", "GET", "/policies/a%00b", "", nil},
+		{"label not UTF-8", "GET", "/things/a%FFb", "", nil},
+		{"query NUL", "GET", "/certificates?marker=%00", "", nil},
+		{"query not UTF-8", "GET", "/things?attributeValue=%C3%28", "", nil},
+		{"principal header not UTF-8", "GET", "/principals/things", "", http.Header{"X-Amzn-Principal": {cert + "\xff"}}},
+		{"iot principal header NUL", "DELETE", "/principal-policies/p", "", http.Header{"X-Amzn-Iot-Principal": {"a\x00b"}}},
+		{"body string NUL", "PATCH", "/transfer-certificate/" + testCertID + "?targetAwsAccount=" + accountB, `{"transferMessage":"a\u0000b"}`, nil},
+		{"nested body NUL", "POST", "/things/t", `{"attributePayload":{"attributes":{"k":"v\u0000"}}}`, nil},
+		{"tag NUL", "POST", "/tags", `{"resourceArn":"arn:aws:iot:us-east-1:` + accountA + `:policy/p","tags":[{"Key":"k","Value":"\u0000"}]}`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := wantError(t, do(t, h, accountA, tc.method, tc.target, tc.body, tc.header), http.StatusBadRequest, "InvalidRequestException")
+			// Refused as text, not by a later pattern or existence check.
+			if msg, _ := m["message"].(string); !strings.Contains(msg, "valid UTF-8 without the NUL character") {
+				t.Errorf("message %q", msg)
+			}
+		})
+	}
+	// The escape of a backslash followed by u0000 is text, not NUL.
+	wantOK(t, do(t, h, accountA, "POST", "/policies/text", `{"policyDocument":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"iot:Connect\",\"Resource\":\"a\\\\u0000b\"}]}"}`, nil))
+}

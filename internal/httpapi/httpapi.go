@@ -168,6 +168,9 @@ func (s *server) identify(r *http.Request, body []byte) (*call, *route, error) {
 		return nil, nil, iot.Errorf(iot.CodeResourceNotFound, "Not Found")
 	}
 	req := &request{labels: labels, header: r.Header, host: requestHost(r), rawQuery: r.URL.RawQuery, body: body}
+	if err := req.checkText(); err != nil {
+		return nil, nil, err
+	}
 	c := &call{Caller: caller, Operation: rt.op.Name, req: req}
 	if err := s.authorize(r.Context(), c); err != nil {
 		return nil, nil, err

@@ -63,7 +63,7 @@ func decodeNameMarker(field, m string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if len(b) == 0 {
+	if len(b) == 0 || !IsText(string(b)) {
 		return "", badMarker(field)
 	}
 	return string(b), nil
@@ -107,7 +107,7 @@ func decodePolicyMarker(field, m string) (*PolicyCursor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(b) < 8+1 {
+	if len(b) < 8+1 || !IsText(string(b[8:])) {
 		return nil, badMarker(field)
 	}
 	ms := int64(binary.BigEndian.Uint64(b[:8]))

@@ -39,6 +39,25 @@ func invalid(format string, args ...any) *Error {
 	return Errorf(CodeInvalidRequest, format, args...)
 }
 
+// IsText reports whether s is text every store can keep: valid UTF-8 without the NUL
+// character, which PostgreSQL's text type cannot hold.
+func IsText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// CheckText refuses a member that is not text (IsText) with InvalidRequest.
+func CheckText(field, s string) error {
+	if IsText(s) {
+		return nil
+	}
+	return NotText(field)
+}
+
+// NotText is the InvalidRequest error of a member that is not text.
+func NotText(field string) *Error {
+	return invalid("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must be valid UTF-8 without the NUL character.", field)
+}
+
 // runeLen counts characters as AWS length constraints do.
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
 
