@@ -518,6 +518,17 @@ func TestIAMEmulatorMode(t *testing.T) {
 		must(s.Account(acctB).CreatePolicy(ctx, &iot.CreatePolicyInput{PolicyName: aws.String("p"), PolicyDocument: aws.String(testPolicyDoc)})).T(t)
 		_, err = s.Account(acctB).AttachPolicy(ctx, &iot.AttachPolicyInput{PolicyName: aws.String("p"), Target: out.CertificateArn})
 		requireDenied(t, err, "iot:AttachPolicy")
+		// moto's unsigned reset would let anyone wipe what IAM protects: it is not served
+		// when IAM is enforced, and the unsigned request is refused like any other.
+		resp, err := http.Post(s.URL+"/moto-api/reset", "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || resp.Header.Get("X-Amzn-ErrorType") != "MissingAuthenticationTokenException" {
+			t.Fatalf("unsigned reset with --enforce-iam: %d %s", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
+		}
+		describe(t, s.Account(acctA), aws.ToString(out.CertificateId))
 	}
 }
 

@@ -98,7 +98,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		}
 		auth = &httpapi.SigV4Auth{Lookup: svc.LookupAccessKey, Clock: cfg.Clock}
 	}
-	handler := httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: cfg.Logger, EmulatorReset: cfg.Emulator})
+	handler := httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: cfg.Logger, EmulatorReset: cfg.Emulator && !cfg.EnforceIAM})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		m.Close()
