@@ -758,7 +758,10 @@ func TestCertificateList(t *testing.T) {
 func TestCertificateUpdate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := MustServe(t, true)
+	// The server's clock is moved on between changes, so that a new lastModifiedDate
+	// differs at millisecond precision without waiting.
+	clock := &testClock{}
+	s := mustServeIAM(t, Config{DataDir: t.TempDir(), Emulator: true, Clock: clock.Now})
 	a := s.Account(acctA)
 	update := func(id string, st types.CertificateStatus) error {
 		_, err := a.UpdateCertificate(ctx, &iot.UpdateCertificateInput{CertificateId: aws.String(id), NewStatus: st})
@@ -769,7 +772,7 @@ func TestCertificateUpdate(t *testing.T) {
 		id := newInactiveCert(t, a)
 		prev := describe(t, a, id)
 		for i, st := range []types.CertificateStatus{types.CertificateStatusActive, types.CertificateStatusInactive, types.CertificateStatusActive} {
-			time.Sleep(5 * time.Millisecond) // so that a new lastModifiedDate differs at millisecond precision
+			clock.Advance(5 * time.Millisecond)
 			if err := update(id, st); err != nil {
 				t.Fatalf("step %d to %s: %v", i, st, err)
 			}
@@ -792,7 +795,7 @@ func TestCertificateUpdate(t *testing.T) {
 			prev = d
 		}
 		// The same status again changes nothing.
-		time.Sleep(5 * time.Millisecond)
+		clock.Advance(5 * time.Millisecond)
 		if err := update(id, types.CertificateStatusActive); err != nil {
 			t.Fatalf("same status again: %v", err)
 		}

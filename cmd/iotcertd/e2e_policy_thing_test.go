@@ -400,8 +400,8 @@ func TestThingLifecycle(t *testing.T) {
 			for _, other := range []map[string]string{{"model": "x2", "serial": "a-b_c.d,e@f/g:h#i", "empty": ""}, nil, {"model": "x1"}} {
 				_, err := create(name, other)
 				e := requireCode[*types.ResourceAlreadyExistsException](t, err, 409)
-				if e.ResourceId != nil && aws.ToString(e.ResourceId) != id {
-					t.Fatalf("resourceId %q, want the thing's ID %q", aws.ToString(e.ResourceId), id)
+				if aws.ToString(e.ResourceId) != id || aws.ToString(e.ResourceArn) != ptThingARN(acctA, name) {
+					t.Fatalf("resourceId %q resourceArn %q, want the thing's ID %q and ARN", aws.ToString(e.ResourceId), aws.ToString(e.ResourceArn), id)
 				}
 			}
 			if d := must(a.DescribeThing(ctx, &iot.DescribeThingInput{ThingName: aws.String(name)})).T(t); d.Attributes["model"] != "x1" || d.Version != 1 {
@@ -656,17 +656,19 @@ func TestPolicyThingPendingTransfer(t *testing.T) {
 		t.Fatalf("thing has principals %v", got)
 	}
 
-	// The target, under the ARN it sees, cannot attach either: the certificate is not yet its.
+	// The target, under the ARN it sees, cannot attach either, with the same answer.
 	targetARN := ctCertARN("us-east-1", acctB, id)
 	must(b.CreatePolicy(ctx, &iot.CreatePolicyInput{PolicyName: aws.String("p-pending"), PolicyDocument: aws.String(testPolicyDoc)})).T(t)
 	must(b.CreateThing(ctx, &iot.CreateThingInput{ThingName: aws.String("thing-pending")})).T(t)
 	_, err = b.AttachPolicy(ctx, &iot.AttachPolicyInput{PolicyName: aws.String("p-pending"), Target: aws.String(targetARN)})
-	if err == nil {
-		t.Fatal("the target attached a policy to a certificate pending transfer")
-	}
+	requireCode[*types.InvalidRequestException](t, err, 400)
 	_, err = b.AttachThingPrincipal(ctx, &iot.AttachThingPrincipalInput{ThingName: aws.String("thing-pending"), Principal: aws.String(targetARN)})
-	if err == nil {
-		t.Fatal("the target attached a thing to a certificate pending transfer")
+	requireCode[*types.InvalidRequestException](t, err, 400)
+	if got := ptAttachedPolicies(t, b, targetARN, 25); len(got) != 0 {
+		t.Fatalf("the target lists policies %v on the pending certificate", got)
+	}
+	if got, _ := ptPrincipalThings(t, b, targetARN, 25); len(got) != 0 {
+		t.Fatalf("the target lists things %v on the pending certificate", got)
 	}
 
 	// Once the source cancels, attaching works again.

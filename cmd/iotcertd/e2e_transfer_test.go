@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -158,6 +159,102 @@ func TestTransferRejectAndCancel(t *testing.T) {
 			t.Fatalf("outgoing list has %d entries after cancel", n)
 		}
 	})
+
+	t.Run("wrong party", func(t *testing.T) {
+		c := s.Account(acctC)
+		id := newInactiveCert(t, a)
+		must(a.TransferCertificate(ctx, &iot.TransferCertificateInput{CertificateId: aws.String(id), TargetAwsAccount: aws.String(acctB)})).T(t)
+		// The source may only cancel; the target may only accept or reject.
+		_, err := a.AcceptCertificateTransfer(ctx, &iot.AcceptCertificateTransferInput{CertificateId: aws.String(id)})
+		requireCode[*types.InvalidRequestException](t, err, 400)
+		_, err = a.RejectCertificateTransfer(ctx, &iot.RejectCertificateTransferInput{CertificateId: aws.String(id)})
+		requireCode[*types.InvalidRequestException](t, err, 400)
+		_, err = b.CancelCertificateTransfer(ctx, &iot.CancelCertificateTransferInput{CertificateId: aws.String(id)})
+		requireCode[*types.InvalidRequestException](t, err, 400)
+		// Any other account sees nothing.
+		_, err = c.AcceptCertificateTransfer(ctx, &iot.AcceptCertificateTransferInput{CertificateId: aws.String(id)})
+		requireCode[*types.ResourceNotFoundException](t, err, 404)
+		_, err = c.RejectCertificateTransfer(ctx, &iot.RejectCertificateTransferInput{CertificateId: aws.String(id)})
+		requireCode[*types.ResourceNotFoundException](t, err, 404)
+		_, err = c.CancelCertificateTransfer(ctx, &iot.CancelCertificateTransferInput{CertificateId: aws.String(id)})
+		requireCode[*types.ResourceNotFoundException](t, err, 404)
+		// None of it changed the transfer.
+		if d := describe(t, b, id); d.Status != types.CertificateStatusPendingTransfer || aws.ToString(d.OwnedBy) != acctA ||
+			d.TransferData.RejectDate != nil || d.TransferData.AcceptDate != nil {
+			t.Fatalf("after refused settlements: %s owned by %s, %+v", d.Status, aws.ToString(d.OwnedBy), d.TransferData)
+		}
+	})
+}
+
+// TestOutgoingList pages ListOutgoingCertificates to the end in both orders and checks
+// its page-size bounds and what each entry says.
+func TestOutgoingList(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := &testClock{}
+	s := mustServeIAM(t, Config{DataDir: t.TempDir(), Emulator: true, Clock: clock.Now})
+	a := s.Account(acctA)
+	var want []string // in order of creation
+	for i := range 7 {
+		id := newInactiveCert(t, a)
+		clock.Advance(2 * time.Millisecond) // distinct creation dates, without waiting
+		target := acctB
+		if i%2 == 1 {
+			target = acctC
+		}
+		must(a.TransferCertificate(ctx, &iot.TransferCertificateInput{CertificateId: aws.String(id), TargetAwsAccount: aws.String(target),
+			TransferMessage: aws.String(fmt.Sprintf("batch %d", i))})).T(t)
+		want = append(want, id)
+	}
+	newInactiveCert(t, a) // not transferred: not listed
+	page := func(ascending bool, size int32) []types.OutgoingCertificate {
+		var all []types.OutgoingCertificate
+		p := iot.NewListOutgoingCertificatesPaginator(a, &iot.ListOutgoingCertificatesInput{AscendingOrder: ascending, PageSize: aws.Int32(size)})
+		for pages := 0; p.HasMorePages(); pages++ {
+			if pages > 20 {
+				t.Fatal("ListOutgoingCertificates paginator does not end")
+			}
+			out := must(p.NextPage(ctx)).T(t)
+			if len(out.OutgoingCertificates) > int(size) {
+				t.Fatalf("page of %d with pageSize %d", len(out.OutgoingCertificates), size)
+			}
+			all = append(all, out.OutgoingCertificates...)
+		}
+		return all
+	}
+	for _, ascending := range []bool{true, false} {
+		for _, size := range []int32{1, 3, 250} {
+			got := page(ascending, size)
+			var gotIDs []string
+			for _, o := range got {
+				gotIDs = append(gotIDs, aws.ToString(o.CertificateId))
+			}
+			expect := slices.Clone(want)
+			if !ascending {
+				slices.Reverse(expect)
+			}
+			if !slices.Equal(gotIDs, expect) {
+				t.Fatalf("ascending %v, pageSize %d: %v, want %v", ascending, size, gotIDs, expect)
+			}
+			for _, o := range got {
+				i := slices.Index(want, aws.ToString(o.CertificateId))
+				target := acctB
+				if i%2 == 1 {
+					target = acctC
+				}
+				if aws.ToString(o.TransferredTo) != target || aws.ToString(o.TransferMessage) != fmt.Sprintf("batch %d", i) ||
+					aws.ToString(o.CertificateArn) != "arn:aws:iot:us-east-1:"+target+":cert/"+want[i] || o.TransferDate == nil || o.CreationDate == nil {
+					t.Fatalf("entry %+v", o)
+				}
+			}
+		}
+	}
+	for _, size := range []int32{0, 251} {
+		_, err := a.ListOutgoingCertificates(ctx, &iot.ListOutgoingCertificatesInput{PageSize: aws.Int32(size)})
+		requireCode[*types.InvalidRequestException](t, err, 400)
+	}
+	_, err := a.ListOutgoingCertificates(ctx, &iot.ListOutgoingCertificatesInput{Marker: aws.String("not a marker")})
+	requireCode[*types.InvalidRequestException](t, err, 400)
 }
 
 func TestTransferPreconditions(t *testing.T) {
@@ -249,7 +346,11 @@ func TestTransferRace(t *testing.T) {
 		must(a.TransferCertificate(ctx, &iot.TransferCertificateInput{CertificateId: aws.String(id), TargetAwsAccount: aws.String(acctB)})).T(t)
 		var wins [3]atomic.Int32
 		var wg sync.WaitGroup
-		errs := make(chan error, 48)
+		type failure struct {
+			op  int // 0 accept, 1 reject (both by the target), 2 cancel (by the source)
+			err error
+		}
+		errs := make(chan failure, 48)
 		for g := range 48 {
 			wg.Add(1)
 			go func() {
@@ -259,7 +360,7 @@ func TestTransferRace(t *testing.T) {
 				case 0:
 					_, err = b.AcceptCertificateTransfer(ctx, &iot.AcceptCertificateTransferInput{CertificateId: aws.String(id)})
 				case 1:
-					_, err = b.RejectCertificateTransfer(ctx, &iot.RejectCertificateTransferInput{CertificateId: aws.String(id)})
+					_, err = b.RejectCertificateTransfer(ctx, &iot.RejectCertificateTransferInput{CertificateId: aws.String(id), RejectReason: aws.String("race")})
 				case 2:
 					_, err = a.CancelCertificateTransfer(ctx, &iot.CancelCertificateTransferInput{CertificateId: aws.String(id)})
 				}
@@ -267,7 +368,7 @@ func TestTransferRace(t *testing.T) {
 					wins[g%3].Add(1)
 					return
 				}
-				errs <- err
+				errs <- failure{g % 3, err}
 			}()
 		}
 		wg.Wait()
@@ -278,24 +379,37 @@ func TestTransferRace(t *testing.T) {
 				round, total, wins[0].Load(), wins[1].Load(), wins[2].Load())
 		}
 		accepted := wins[0].Load() == 1
-		for err := range errs {
+		for f := range errs {
 			switch {
 			case accepted:
-				requireCode[*types.TransferAlreadyCompletedException](t, err, 410)
-			case httpStatus(err) == 404:
-				// After reject or cancel the target no longer sees the certificate.
-				requireCode[*types.ResourceNotFoundException](t, err, 404)
+				// Both parties: the transfer is complete.
+				requireCode[*types.TransferAlreadyCompletedException](t, f.err, 410)
+			case f.op == 2:
+				// The source still owns the certificate and finds nothing pending.
+				requireCode[*types.InvalidRequestException](t, f.err, 400)
 			default:
-				// The source finds nothing pending.
-				requireCode[*types.InvalidRequestException](t, err, 400)
+				// After reject or cancel the target no longer sees the certificate.
+				requireCode[*types.ResourceNotFoundException](t, f.err, 404)
 			}
 		}
-		if accepted {
-			if d := describe(t, b, id); aws.ToString(d.OwnedBy) != acctB || d.Status != types.CertificateStatusInactive {
-				t.Fatalf("round %d: accepted but owner %s status %s", round, aws.ToString(d.OwnedBy), d.Status)
+		switch {
+		case accepted:
+			d := describe(t, b, id)
+			if aws.ToString(d.OwnedBy) != acctB || aws.ToString(d.PreviousOwnedBy) != acctA || d.Status != types.CertificateStatusInactive ||
+				d.TransferData.AcceptDate == nil || d.TransferData.RejectDate != nil {
+				t.Fatalf("round %d: accepted but owner %s (previously %s), status %s, transferData %+v", round,
+					aws.ToString(d.OwnedBy), aws.ToString(d.PreviousOwnedBy), d.Status, d.TransferData)
 			}
-		} else if d := describe(t, a, id); aws.ToString(d.OwnedBy) != acctA || d.Status != types.CertificateStatusInactive {
-			t.Fatalf("round %d: returned but owner %s status %s", round, aws.ToString(d.OwnedBy), d.Status)
+		default:
+			d := describe(t, a, id)
+			if aws.ToString(d.OwnedBy) != acctA || d.Status != types.CertificateStatusInactive || d.TransferData.AcceptDate != nil {
+				t.Fatalf("round %d: returned but owner %s status %s, transferData %+v", round, aws.ToString(d.OwnedBy), d.Status, d.TransferData)
+			}
+			// Only a rejection records a reason and a date.
+			rejected := wins[1].Load() == 1
+			if got := d.TransferData.RejectDate != nil && aws.ToString(d.TransferData.RejectReason) == "race"; got != rejected {
+				t.Fatalf("round %d: rejected %v, but transferData %+v", round, rejected, d.TransferData)
+			}
 		}
 	}
 }

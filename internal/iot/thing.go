@@ -59,7 +59,9 @@ func resolvePrincipal(ctx context.Context, r Reader, c Caller, field, p string) 
 	if err != nil {
 		return "", nil, err
 	}
-	if rel != relOwner && rel != relSource {
+	// The target of a pending transfer sees the certificate too; attaching to it is
+	// refused as for the source (attachablePrincipal), and it has nothing attached.
+	if !rel.visible() {
 		return "", nil, notFound
 	}
 	return CertificateARN(c.Region, c.Account, id), cert, nil
