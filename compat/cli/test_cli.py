@@ -2,8 +2,10 @@
 workflow through `aws iot ... --endpoint-url`, checking the CLI's JSON output, its error
 lines and exit status, and (from --debug) the HTTP status of each error. Credentials come
 from a temporary shared-credentials file with one profile per account, as a user would
-set them up. Run through compat/run.sh, which starts the server."""
+set them up; profile "iso" has the CLI print timestamps as ISO 8601 text. Run through
+compat/run.sh, which starts the server."""
 
+import datetime
 import hashlib
 import json
 import os
@@ -15,6 +17,8 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import pycompat  # noqa: E402
@@ -39,12 +43,15 @@ class CliCompat(unittest.TestCase):
                 f.write("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n" % (name, acct.key, acct.secret))
         config = os.path.join(cls.tmp, "config")
         with open(config, "w") as f:
-            # One request per command; and client-side validation off in profile "raw",
-            # so that a 63-character ID reaches the server.
+            # One request per command; client-side validation off in profile "raw", so
+            # that a 63-character ID reaches the server.
             f.write("[default]\nmax_attempts = 1\nretry_mode = standard\n\n")
             for name in ("a", "b", "c"):
                 f.write("[profile %s]\nmax_attempts = 1\nretry_mode = standard\n\n" % name)
             f.write("[profile raw]\nmax_attempts = 1\nretry_mode = standard\nparameter_validation = false\n"
+                    "aws_access_key_id = %s\naws_secret_access_key = %s\n" % (ENV.a.key, ENV.a.secret))
+            # Account A again, with timestamps printed as ISO 8601 rather than epoch numbers.
+            f.write("\n[profile iso]\nmax_attempts = 1\nretry_mode = standard\ncli_timestamp_format = iso8601\n"
                     "aws_access_key_id = %s\naws_secret_access_key = %s\n" % (ENV.a.key, ENV.a.secret))
         cls.base_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         cls.base_env.update(AWS_SHARED_CREDENTIALS_FILE=creds, AWS_CONFIG_FILE=config, AWS_PAGER="")
@@ -87,15 +94,37 @@ class CliCompat(unittest.TestCase):
         self.assertNotIsInstance(v, bool)
         self.assertLess(abs(time.time() - v), 86400, "%s = %r is not near now" % (what, v))
 
+    def assert_iso8601(self, v, what):
+        """With cli_timestamp_format = iso8601 the CLI prints a timestamp as ISO 8601 text
+        with its offset: parsed here, it is an aware datetime near now."""
+        self.assertIsInstance(v, str, "%s = %r is not text" % (what, v))
+        when = datetime.datetime.fromisoformat(v)
+        self.assertIsNotNone(when.tzinfo, "%s = %r has no UTC offset" % (what, v))
+        self.assertLess(abs(time.time() - when.timestamp()), 86400, "%s = %r is not near now" % (what, v))
+        return when
+
+    def pages(self, profile, operation, key, page_size=1):
+        """Follows the wire's nextMarker by hand, --page-size items a page, until a page
+        comes without one; returns the items of each page. (--page-size is the model's
+        own pageSize member here, and giving it turns the CLI's automatic pagination off,
+        so each command fetches one page.)"""
+        pages, marker = [], None
+        for _ in range(100):
+            args = [operation, "--page-size", str(page_size)]
+            if marker:
+                args += ["--marker", marker]
+            out = self.aws(profile, *args)
+            pages.append(out[key])
+            marker = out.get("nextMarker")
+            if not marker:
+                return pages
+        self.fail("%s never reached its last page" % operation)
+
     def new_inactive(self, profile="a"):
         return self.aws(profile, "create-keys-and-certificate", "--no-set-as-active")["certificateId"]
 
     def describe(self, profile, cert_id):
         return self.aws(profile, "describe-certificate", "--certificate-id", cert_id)["certificateDescription"]
-
-    def list_ids(self, profile, *extra):
-        out = self.aws(profile, "list-certificates", *extra)
-        return [c["certificateId"] for c in out["certificates"]]
 
     # The certificate lifecycle.
 
@@ -204,28 +233,60 @@ class CliCompat(unittest.TestCase):
     # The transfer workflow.
 
     def test_transfer_accept(self):
-        cid = self.new_inactive()
+        # B owns two certificates of its own and A transfers one more to B and another to
+        # C, so that both listings below need several pages of one.
+        b_own = [self.new_inactive("b") for _ in range(2)]
+        cid, to_c = self.new_inactive(), self.new_inactive()
         target_arn = pycompat.cert_arn(ENV.region, ENV.b.account, cid)
         out = self.aws("a", "transfer-certificate", "--certificate-id", cid, "--target-aws-account", ENV.b.account,
                        "--transfer-message", "for B")
         self.assertEqual(out, {"transferredCertificateArn": target_arn})
-        self.assertIn(cid, self.list_ids("b", "--page-size", "1"))
+        self.aws("a", "transfer-certificate", "--certificate-id", to_c, "--target-aws-account", ENV.c.account)
+
+        # The target's list, one certificate a page, to the last page: every page holds
+        # one, no certificate comes twice, the pending one is there as PENDING_TRANSFER
+        # beside B's own, and the CLI's automatic pagination lists the same certificates.
+        pages = self.pages("b", "list-certificates", "certificates")
+        self.assertEqual([len(p) for p in pages], [1] * len(pages))
+        listed = {c["certificateId"]: c for p in pages for c in p}
+        self.assertEqual(len(listed), len(pages), "a certificate listed twice")
+        self.assertLessEqual({cid, *b_own}, set(listed))
+        self.assertEqual(listed[cid]["status"], "PENDING_TRANSFER")
+        self.assertEqual(listed[cid]["certificateArn"], target_arn)
+        self.assertEqual({listed[i]["status"] for i in b_own}, {"INACTIVE"})
+        auto = self.aws("b", "list-certificates")
+        self.assertNotIn("nextMarker", auto)
+        self.assertEqual(sorted(c["certificateId"] for c in auto["certificates"]), sorted(listed))
+
         pending = self.describe("b", cid)
         self.assertEqual((pending["status"], pending["ownedBy"]), ("PENDING_TRANSFER", ENV.a.account))
         self.assert_epoch(pending["transferData"]["transferDate"], "transferData.transferDate")
-        outgoing = self.aws("a", "list-outgoing-certificates", "--page-size", "1")["outgoingCertificates"]
-        mine = [o for o in outgoing if o["certificateId"] == cid]
-        self.assertEqual(len(mine), 1)
-        self.assertEqual((mine[0]["transferredTo"], mine[0]["transferMessage"]), (ENV.b.account, "for B"))
-        self.assert_epoch(mine[0]["transferDate"], "outgoing transferDate")
+
+        # The source's outgoing list, one a page, to the last page; and automatically.
+        pages = self.pages("a", "list-outgoing-certificates", "outgoingCertificates")
+        self.assertEqual([len(p) for p in pages], [1] * len(pages))
+        outgoing = {o["certificateId"]: o for p in pages for o in p}
+        self.assertEqual(len(outgoing), len(pages), "an outgoing certificate listed twice")
+        self.assertLessEqual({cid, to_c}, set(outgoing))
+        self.assertEqual((outgoing[cid]["transferredTo"], outgoing[cid]["transferMessage"]), (ENV.b.account, "for B"))
+        self.assertEqual(outgoing[to_c]["transferredTo"], ENV.c.account)
+        self.assertEqual(outgoing[cid]["certificateArn"], target_arn)
+        self.assert_epoch(outgoing[cid]["transferDate"], "outgoing transferDate")
+        self.assert_epoch(outgoing[cid]["creationDate"], "outgoing creationDate")
+        auto = self.aws("a", "list-outgoing-certificates")["outgoingCertificates"]
+        self.assertEqual(sorted(o["certificateId"] for o in auto), sorted(outgoing))
         self.aws_error("c", "ResourceNotFoundException", 404, "accept-certificate-transfer", "--certificate-id", cid)
 
         self.assertIsNone(self.aws("b", "accept-certificate-transfer", "--certificate-id", cid, "--set-as-active"))
         d = self.describe("b", cid)
         self.assertEqual((d["status"], d["ownedBy"], d["previousOwnedBy"]), ("ACTIVE", ENV.b.account, ENV.a.account))
         self.assert_epoch(d["transferData"]["acceptDate"], "transferData.acceptDate")
+        self.aws_error("a", "ResourceNotFoundException", 404, "describe-certificate", "--certificate-id", cid)
+        # Settled: every further step is TransferAlreadyCompleted (410).
         self.aws_error("a", "TransferAlreadyCompletedException", 410, "cancel-certificate-transfer", "--certificate-id", cid)
         self.aws_error("b", "TransferAlreadyCompletedException", 410, "reject-certificate-transfer", "--certificate-id", cid)
+        self.aws_error("b", "TransferAlreadyCompletedException", 410, "accept-certificate-transfer", "--certificate-id", cid)
+        self.assertNotIn(cid, [o["certificateId"] for o in self.aws("a", "list-outgoing-certificates")["outgoingCertificates"]])
 
     def test_transfer_reject(self):
         cid = self.new_inactive()
@@ -265,14 +326,106 @@ class CliCompat(unittest.TestCase):
         self.assertIn("Parameter validation failed", p.stderr)
         self.aws("a", "transfer-certificate", "--certificate-id", cid, "--target-aws-account", ENV.b.account)
 
+    def test_transfer_error_paths(self):
+        # A thing attached: TransferConflict (409).
+        cid = self.new_inactive()
+        arn = pycompat.cert_arn(ENV.region, ENV.a.account, cid)
+        self.aws("a", "create-thing", "--thing-name", "compat-cli-transfer")
+        self.aws("a", "attach-thing-principal", "--thing-name", "compat-cli-transfer", "--principal", arn)
+        self.aws_error("a", "TransferConflictException", 409, "transfer-certificate",
+                       "--certificate-id", cid, "--target-aws-account", ENV.b.account)
+        self.aws("a", "detach-thing-principal", "--thing-name", "compat-cli-transfer", "--principal", arn)
+
+        # A revoked certificate: CertificateState (406).
+        revoked = self.new_inactive()
+        self.aws("a", "update-certificate", "--certificate-id", revoked, "--new-status", "REVOKED")
+        self.aws_error("a", "CertificateStateException", 406, "transfer-certificate",
+                       "--certificate-id", revoked, "--target-aws-account", ENV.b.account)
+
+        # To the owning account: InvalidRequest (400).
+        self.aws_error("a", "InvalidRequestException", 400, "transfer-certificate",
+                       "--certificate-id", cid, "--target-aws-account", ENV.a.account)
+
+        # Nothing pending: the owner gets InvalidRequest (400), another account 404.
+        for op in ("accept-certificate-transfer", "reject-certificate-transfer", "cancel-certificate-transfer"):
+            self.aws_error("a", "InvalidRequestException", 400, op, "--certificate-id", cid)
+        self.aws_error("b", "ResourceNotFoundException", 404, "accept-certificate-transfer", "--certificate-id", cid)
+
+        self.aws("a", "transfer-certificate", "--certificate-id", cid, "--target-aws-account", ENV.b.account)
+        # Already pending: CertificateState (406).
+        self.aws_error("a", "CertificateStateException", 406, "transfer-certificate",
+                       "--certificate-id", cid, "--target-aws-account", ENV.b.account)
+        # Update and delete while pending, by either party: CertificateState (406).
+        for profile in ("a", "b"):
+            self.aws_error(profile, "CertificateStateException", 406, "update-certificate",
+                           "--certificate-id", cid, "--new-status", "ACTIVE")
+            self.aws_error(profile, "CertificateStateException", 406, "delete-certificate", "--certificate-id", cid)
+        # A third account can neither reject nor cancel what it cannot see (404); each
+        # party only its own step (400).
+        self.aws_error("c", "ResourceNotFoundException", 404, "reject-certificate-transfer", "--certificate-id", cid)
+        self.aws_error("c", "ResourceNotFoundException", 404, "cancel-certificate-transfer", "--certificate-id", cid)
+        self.aws_error("a", "InvalidRequestException", 400, "accept-certificate-transfer", "--certificate-id", cid)
+        self.aws_error("b", "InvalidRequestException", 400, "cancel-certificate-transfer", "--certificate-id", cid)
+        # Untouched by all that: still pending, and B can still accept.
+        self.assertEqual(self.describe("b", cid)["status"], "PENDING_TRANSFER")
+        self.assertIsNone(self.aws("b", "accept-certificate-transfer", "--certificate-id", cid))
+        self.assertEqual(self.describe("b", cid)["ownedBy"], ENV.b.account)
+
+    def test_timestamps_iso8601(self):
+        """A profile with cli_timestamp_format = iso8601 gets ISO 8601 text, the same
+        instants as the epoch numbers of the default format."""
+        cid = self.new_inactive()
+        self.aws("a", "transfer-certificate", "--certificate-id", cid, "--target-aws-account", ENV.b.account)
+        epoch = self.describe("a", cid)
+        iso = self.describe("iso", cid)
+        for key in ("creationDate", "lastModifiedDate"):
+            when = self.assert_iso8601(iso[key], key)
+            self.assertAlmostEqual(when.timestamp(), epoch[key], delta=0.001)
+        when = self.assert_iso8601(iso["transferData"]["transferDate"], "transferData.transferDate")
+        self.assertAlmostEqual(when.timestamp(), epoch["transferData"]["transferDate"], delta=0.001)
+        not_after = datetime.datetime.fromisoformat(iso["validity"]["notAfter"])
+        self.assertAlmostEqual(not_after.timestamp(), epoch["validity"]["notAfter"], delta=0.001)
+        listed = [c for c in self.aws("iso", "list-certificates")["certificates"] if c["certificateId"] == cid]
+        self.assertEqual(len(listed), 1)
+        self.assert_iso8601(listed[0]["creationDate"], "certificates[].creationDate")
+        outgoing = [o for o in self.aws("iso", "list-outgoing-certificates")["outgoingCertificates"]
+                    if o["certificateId"] == cid]
+        self.assertEqual(len(outgoing), 1)
+        self.assert_iso8601(outgoing[0]["transferDate"], "outgoingCertificates[].transferDate")
+        self.aws("a", "cancel-certificate-transfer", "--certificate-id", cid)
+
     def test_accounts(self):
         env = dict(self.base_env, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+        wrong_secret = dict(self.base_env, AWS_ACCESS_KEY_ID=ENV.a.key, AWS_SECRET_ACCESS_KEY=ENV.a.secret + "x")
         if ENV.mode == "emulator":
             p = self.run_cli(None, ["create-keys-and-certificate", "--query", "certificateArn"], env=env)
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertTrue(json.loads(p.stdout).startswith("arn:aws:iot:%s:123456789012:cert/" % ENV.region))
+            # moto's convention: any secret is accepted.
+            p = self.run_cli(None, ["list-certificates", "--query", "length(certificates)"], env=wrong_secret)
+            self.assertEqual(p.returncode, 0, p.stderr)
         else:
             self.aws_error(None, "UnrecognizedClientException", 403, "list-certificates", env=env)
+            self.aws_error(None, "InvalidSignatureException", 403, "list-certificates", env=wrong_secret)
+
+    def test_zz_moto_reset(self):
+        """Last, since it clears the server: moto's unsigned POST /moto-api/reset, which
+        the CLI cannot send, then the CLI's view of what is left."""
+        self.new_inactive()
+        req = urllib.request.Request(ENV.endpoint + "/moto-api/reset", data=b"", method="POST")
+        if ENV.mode == "emulator":
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                self.assertEqual(resp.status, 200)
+                self.assertEqual(json.load(resp), {"status": "ok"})
+            for profile in ("a", "b"):
+                self.assertEqual(self.aws(profile, "list-certificates")["certificates"], [])
+            self.assertEqual(self.aws("a", "list-outgoing-certificates")["outgoingCertificates"], [])
+        else:
+            # Strict mode does not route it: an unsigned request is refused, nothing is cleared.
+            with self.assertRaises(urllib.error.HTTPError) as cm:
+                urllib.request.urlopen(req, timeout=30)
+            self.assertEqual(cm.exception.code, 403)
+            self.assertNotEqual(self.aws("a", "list-certificates")["certificates"], [])
 
 
 if __name__ == "__main__":
