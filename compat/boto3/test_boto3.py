@@ -240,6 +240,51 @@ class Boto3Compat(unittest.TestCase):
         with self.assertRaises(botocore.exceptions.ParamValidationError):
             self.a.transfer_certificate(certificateId=cid[:63], targetAwsAccount=ENV.b.account)
 
+    def test_transfer_error_paths(self):
+        # A thing attached: TransferConflict (409).
+        cid = self.new_inactive(self.a)
+        arn = pycompat.cert_arn(ENV.region, ENV.a.account, cid)
+        self.a.create_thing(thingName="compat-boto3-transfer")
+        self.a.attach_thing_principal(thingName="compat-boto3-transfer", principal=arn)
+        self.raises(self.a, "TransferConflictException", 409, self.a.transfer_certificate,
+                    certificateId=cid, targetAwsAccount=ENV.b.account)
+        self.a.detach_thing_principal(thingName="compat-boto3-transfer", principal=arn)
+
+        # A revoked certificate: CertificateState (406).
+        revoked = self.new_inactive(self.a)
+        self.a.update_certificate(certificateId=revoked, newStatus="REVOKED")
+        self.raises(self.a, "CertificateStateException", 406, self.a.transfer_certificate,
+                    certificateId=revoked, targetAwsAccount=ENV.b.account)
+
+        # To the owning account: InvalidRequest (400).
+        self.raises(self.a, "InvalidRequestException", 400, self.a.transfer_certificate,
+                    certificateId=cid, targetAwsAccount=ENV.a.account)
+
+        # Nothing pending: the owner gets InvalidRequest (400), another account 404.
+        for op in (self.a.accept_certificate_transfer, self.a.reject_certificate_transfer,
+                   self.a.cancel_certificate_transfer):
+            self.raises(self.a, "InvalidRequestException", 400, op, certificateId=cid)
+        self.raises(self.b, "ResourceNotFoundException", 404, self.b.accept_certificate_transfer, certificateId=cid)
+
+        self.a.transfer_certificate(certificateId=cid, targetAwsAccount=ENV.b.account)
+        # Already pending: CertificateState (406).
+        self.raises(self.a, "CertificateStateException", 406, self.a.transfer_certificate,
+                    certificateId=cid, targetAwsAccount=ENV.b.account)
+        # Update and delete while pending, by either party: CertificateState (406).
+        for cl in (self.a, self.b):
+            self.raises(cl, "CertificateStateException", 406, cl.update_certificate, certificateId=cid, newStatus="ACTIVE")
+            self.raises(cl, "CertificateStateException", 406, cl.delete_certificate, certificateId=cid)
+        # A third account can neither reject nor cancel what it cannot see (404); each
+        # party only its own step (400).
+        self.raises(self.c, "ResourceNotFoundException", 404, self.c.reject_certificate_transfer, certificateId=cid)
+        self.raises(self.c, "ResourceNotFoundException", 404, self.c.cancel_certificate_transfer, certificateId=cid)
+        self.raises(self.a, "InvalidRequestException", 400, self.a.accept_certificate_transfer, certificateId=cid)
+        self.raises(self.b, "InvalidRequestException", 400, self.b.cancel_certificate_transfer, certificateId=cid)
+        # Untouched by all that: still pending, and B can still accept.
+        self.assertEqual(self.describe(self.b, cid)["status"], "PENDING_TRANSFER")
+        self.b.accept_certificate_transfer(certificateId=cid)
+        self.assertEqual(self.describe(self.b, cid)["ownedBy"], ENV.b.account)
+
     # Accounts and moto conventions.
 
     def test_accounts(self):
@@ -249,6 +294,9 @@ class Boto3Compat(unittest.TestCase):
             out = cl.create_keys_and_certificate()
             self.assertEqual(out["certificateArn"], pycompat.cert_arn(ENV.region, "123456789012", out["certificateId"]))
             self.assertEqual(self.describe(cl, out["certificateId"])["ownedBy"], "123456789012")
+            # And any secret: the signature is not checked.
+            other = client(pycompat.Account("", ENV.a.key, ENV.a.secret + "x"))
+            self.assertIn("certificates", other.list_certificates())
         else:
             cl = client(pycompat.Account("", "AKIAUNKNOWNKEY000000", "testing"))
             with self.assertRaises(ClientError) as cm:
@@ -259,6 +307,7 @@ class Boto3Compat(unittest.TestCase):
             with self.assertRaises(ClientError) as cm:
                 bad.list_certificates()
             self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidSignatureException")
+            self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
 
     def test_zz_moto_reset(self):
         """Last, since it clears the server: moto's unsigned POST /moto-api/reset."""
