@@ -12,14 +12,17 @@ import {
   IoTClient,
   AcceptCertificateTransferCommand,
   AttachPolicyCommand,
+  AttachThingPrincipalCommand,
   CancelCertificateTransferCommand,
   CertificateStateException,
   CreateCertificateFromCsrCommand,
   CreateKeysAndCertificateCommand,
   CreatePolicyCommand,
+  CreateThingCommand,
   DeleteCertificateCommand,
   DescribeCertificateCommand,
   DetachPolicyCommand,
+  DetachThingPrincipalCommand,
   InvalidRequestException,
   ListCertificatesCommand,
   RegisterCertificateWithoutCACommand,
@@ -275,6 +278,52 @@ describe(`@aws-sdk/client-iot against iotcertd (${mode} mode)`, () => {
       // The JavaScript SDK validates nothing client-side: the server refuses a 63-character ID.
       await rejects(a.send(new TransferCertificateCommand({ certificateId: id.slice(0, 63), targetAwsAccount: B.id })), InvalidRequestException, 400);
     });
+
+    test("error paths", async () => {
+      const transfer = (cl, id, to) => cl.send(new TransferCertificateCommand({ certificateId: id, targetAwsAccount: to }));
+      const accept = (cl, id) => cl.send(new AcceptCertificateTransferCommand({ certificateId: id }));
+      const reject = (cl, id) => cl.send(new RejectCertificateTransferCommand({ certificateId: id }));
+      const cancel = (cl, id) => cl.send(new CancelCertificateTransferCommand({ certificateId: id }));
+
+      // A thing attached: TransferConflict (409).
+      const id = await newInactive(a);
+      const arn = certArn(region, A.id, id);
+      await a.send(new CreateThingCommand({ thingName: "compat-js-transfer" }));
+      await a.send(new AttachThingPrincipalCommand({ thingName: "compat-js-transfer", principal: arn }));
+      await rejects(transfer(a, id, B.id), TransferConflictException, 409);
+      await a.send(new DetachThingPrincipalCommand({ thingName: "compat-js-transfer", principal: arn }));
+
+      // A revoked certificate: CertificateState (406).
+      const revoked = await newInactive(a);
+      await a.send(new UpdateCertificateCommand({ certificateId: revoked, newStatus: "REVOKED" }));
+      await rejects(transfer(a, revoked, B.id), CertificateStateException, 406);
+
+      // To the owning account: InvalidRequest (400).
+      await rejects(transfer(a, id, A.id), InvalidRequestException, 400);
+
+      // Nothing pending: the owner gets InvalidRequest (400), another account 404.
+      for (const op of [accept, reject, cancel]) await rejects(op(a, id), InvalidRequestException, 400);
+      await rejects(accept(b, id), ResourceNotFoundException, 404);
+
+      await transfer(a, id, B.id);
+      // Already pending: CertificateState (406).
+      await rejects(transfer(a, id, B.id), CertificateStateException, 406);
+      // Update and delete while pending, by either party: CertificateState (406).
+      for (const cl of [a, b]) {
+        await rejects(cl.send(new UpdateCertificateCommand({ certificateId: id, newStatus: "ACTIVE" })), CertificateStateException, 406);
+        await rejects(cl.send(new DeleteCertificateCommand({ certificateId: id })), CertificateStateException, 406);
+      }
+      // A third account can neither reject nor cancel what it cannot see (404); each party
+      // only its own step (400).
+      await rejects(reject(c, id), ResourceNotFoundException, 404);
+      await rejects(cancel(c, id), ResourceNotFoundException, 404);
+      await rejects(accept(a, id), InvalidRequestException, 400);
+      await rejects(cancel(b, id), InvalidRequestException, 400);
+      // Untouched by all that: still pending, and B can still accept.
+      assert.equal((await describeCert(b, id)).status, "PENDING_TRANSFER");
+      await accept(b, id);
+      assert.equal((await describeCert(b, id)).ownedBy, B.id);
+    });
   });
 
   describe("accounts", () => {
@@ -284,15 +333,43 @@ describe(`@aws-sdk/client-iot against iotcertd (${mode} mode)`, () => {
         const out = await cl.send(new CreateKeysAndCertificateCommand({}));
         assert.equal(out.certificateArn, certArn(region, "123456789012", out.certificateId));
       });
+      test("any secret is accepted", async () => {
+        const cl = client({ key: A.key, secret: `${A.secret}x` });
+        assert.ok(Array.isArray((await cl.send(new ListCertificatesCommand({}))).certificates));
+      });
     } else {
-      test("an unknown access key is refused with 403", async () => {
-        const cl = client({ key: "AKIAUNKNOWNKEY000000", secret: "testing" });
-        await assert.rejects(cl.send(new ListCertificatesCommand({})), (err) => {
-          assert.equal(err.name, "UnrecognizedClientException");
+      // The SDK has no modeled class for these front-end errors: a generic service
+      // exception with the name and status.
+      const refused = async (acct, name) => {
+        await assert.rejects(client(acct).send(new ListCertificatesCommand({})), (err) => {
+          assert.equal(err.name, name);
           assert.equal(err.$metadata.httpStatusCode, 403);
           return true;
         });
+      };
+      test("an unknown access key is refused with 403", async () => {
+        await refused({ key: "AKIAUNKNOWNKEY000000", secret: "testing" }, "UnrecognizedClientException");
+      });
+      test("a wrong secret is refused with 403", async () => {
+        await refused({ key: A.key, secret: `${A.secret}x` }, "InvalidSignatureException");
       });
     }
+  });
+
+  // Last, since it clears the server: moto's unsigned POST /moto-api/reset.
+  describe("moto reset", () => {
+    test(mode === "emulator" ? "clears every account" : "is refused in strict mode", async () => {
+      await newInactive(a);
+      const resp = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
+      if (mode === "emulator") {
+        assert.equal(resp.status, 200);
+        assert.deepEqual(await resp.json(), { status: "ok" });
+        assert.deepEqual(await listIds(a), []);
+        assert.deepEqual(await listIds(b), []);
+      } else {
+        assert.equal(resp.status, 403);
+        assert.ok((await listIds(a)).length > 0);
+      }
+    });
   });
 });
