@@ -11,6 +11,7 @@ package gosdk
 import (
 	"bufio"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -21,6 +22,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"io"
 	"math/big"
 	"net/http"
 	"os"
@@ -176,6 +178,20 @@ func wantErr[T error](t *testing.T, err error, status int) {
 	}
 }
 
+// wantAPIErr asserts an error the model does not describe (the front end's 403s) by its
+// code and HTTP status.
+func wantAPIErr(t *testing.T, err error, code string, status int) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != code {
+		t.Fatalf("got %v, want %s", err, code)
+	}
+	var re *smithyhttp.ResponseError
+	if !errors.As(err, &re) || re.HTTPStatusCode() != status {
+		t.Fatalf("%s: HTTP status %v, want %d", code, err, status)
+	}
+}
+
 // must pairs a call's results so that a test can write must(c.Op(ctx, in)).T(t).
 func must[T any](v T, err error) result[T] { return result[T]{v, err} }
 
@@ -222,6 +238,20 @@ func fixtures(t *testing.T) (csrPEM, certPEM string, certID string) {
 		string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), hex.EncodeToString(sum[:])
 }
 
+// sameKey reports whether a certificate is for the public key of a CSR.
+func sameKey(t *testing.T, csrPEM, certPEM string) bool {
+	t.Helper()
+	cb, _ := pem.Decode([]byte(csrPEM))
+	crt, _ := pem.Decode([]byte(certPEM))
+	if cb == nil || crt == nil {
+		t.Fatalf("not PEM: %q / %q", csrPEM, certPEM)
+	}
+	csr := must(x509.ParseCertificateRequest(cb.Bytes)).T(t)
+	cert := must(x509.ParseCertificate(crt.Bytes)).T(t)
+	pub, ok := cert.PublicKey.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && pub.Equal(csr.PublicKey)
+}
+
 func TestGoSDKCompat(t *testing.T) {
 	ctx := context.Background()
 	tg := serverUnderTest(t)
@@ -259,15 +289,33 @@ func TestGoSDKCompat(t *testing.T) {
 		recent(t, d.CreationDate, "creationDate")
 		recent(t, d.LastModifiedDate, "lastModifiedDate")
 
-		fromCSR := must(a.CreateCertificateFromCsr(ctx, &iot.CreateCertificateFromCsrInput{CertificateSigningRequest: aws.String(csrPEM)})).T(t)
-		if describe(a, aws.ToString(fromCSR.CertificateId)).Status != types.CertificateStatusInactive {
-			t.Fatal("certificate from CSR is not INACTIVE")
+		// One CSR, two certificates: the first ACTIVE, the second INACTIVE, both for the
+		// CSR's key; a request that is not a CSR is InvalidRequest (400).
+		first := must(a.CreateCertificateFromCsr(ctx, &iot.CreateCertificateFromCsrInput{CertificateSigningRequest: aws.String(csrPEM), SetAsActive: true})).T(t)
+		second := must(a.CreateCertificateFromCsr(ctx, &iot.CreateCertificateFromCsrInput{CertificateSigningRequest: aws.String(csrPEM)})).T(t)
+		if aws.ToString(first.CertificateId) == aws.ToString(second.CertificateId) {
+			t.Fatal("the same CSR gave the same certificate twice")
 		}
+		for _, c := range []struct {
+			out  *iot.CreateCertificateFromCsrOutput
+			want types.CertificateStatus
+		}{{first, types.CertificateStatusActive}, {second, types.CertificateStatusInactive}} {
+			cid := aws.ToString(c.out.CertificateId)
+			if aws.ToString(c.out.CertificateArn) != certARN(tg.Region, tg.A.ID, cid) || describe(a, cid).Status != c.want {
+				t.Fatalf("CreateCertificateFromCsr = %+v, want status %s", c.out, c.want)
+			}
+			if !sameKey(t, csrPEM, aws.ToString(c.out.CertificatePem)) {
+				t.Fatalf("certificate %s is not for the CSR's key", cid)
+			}
+		}
+		_, err := a.CreateCertificateFromCsr(ctx, &iot.CreateCertificateFromCsrInput{CertificateSigningRequest: aws.String("not a CSR")})
+		wantErr[*types.InvalidRequestException](t, err, 400)
+
 		reg := must(a.RegisterCertificateWithoutCA(ctx, &iot.RegisterCertificateWithoutCAInput{CertificatePem: aws.String(certPEM), Status: types.CertificateStatusActive})).T(t)
 		if aws.ToString(reg.CertificateId) != certID || describe(a, certID).CertificateMode != types.CertificateModeSniOnly {
 			t.Fatalf("RegisterCertificateWithoutCA = %+v, want ID %s in SNI_ONLY mode", reg, certID)
 		}
-		_, err := a.RegisterCertificateWithoutCA(ctx, &iot.RegisterCertificateWithoutCAInput{CertificatePem: aws.String(certPEM)})
+		_, err = a.RegisterCertificateWithoutCA(ctx, &iot.RegisterCertificateWithoutCAInput{CertificatePem: aws.String(certPEM)})
 		wantErr[*types.ResourceAlreadyExistsException](t, err, 409)
 
 		_, err = a.DeleteCertificate(ctx, &iot.DeleteCertificateInput{CertificateId: aws.String(id)})
@@ -336,6 +384,8 @@ func TestGoSDKCompat(t *testing.T) {
 		wantErr[*types.TransferAlreadyCompletedException](t, err, 410)
 		_, err = b.RejectCertificateTransfer(ctx, &iot.RejectCertificateTransferInput{CertificateId: aws.String(id)})
 		wantErr[*types.TransferAlreadyCompletedException](t, err, 410)
+		_, err = b.AcceptCertificateTransfer(ctx, &iot.AcceptCertificateTransferInput{CertificateId: aws.String(id)})
+		wantErr[*types.TransferAlreadyCompletedException](t, err, 410)
 	})
 
 	t.Run("transfer rejected", func(t *testing.T) {
@@ -377,18 +427,120 @@ func TestGoSDKCompat(t *testing.T) {
 		wantErr[*types.InvalidRequestException](t, transfer(id[:63], tg.B.ID, ""), 400)
 	})
 
+	t.Run("transfer error paths", func(t *testing.T) {
+		accept := func(cl *iot.Client, id string) error {
+			_, err := cl.AcceptCertificateTransfer(ctx, &iot.AcceptCertificateTransferInput{CertificateId: aws.String(id)})
+			return err
+		}
+		reject := func(cl *iot.Client, id string) error {
+			_, err := cl.RejectCertificateTransfer(ctx, &iot.RejectCertificateTransferInput{CertificateId: aws.String(id)})
+			return err
+		}
+		cancel := func(cl *iot.Client, id string) error {
+			_, err := cl.CancelCertificateTransfer(ctx, &iot.CancelCertificateTransferInput{CertificateId: aws.String(id)})
+			return err
+		}
+		update := func(cl *iot.Client, id string, status types.CertificateStatus) error {
+			_, err := cl.UpdateCertificate(ctx, &iot.UpdateCertificateInput{CertificateId: aws.String(id), NewStatus: status})
+			return err
+		}
+		remove := func(cl *iot.Client, id string) error {
+			_, err := cl.DeleteCertificate(ctx, &iot.DeleteCertificateInput{CertificateId: aws.String(id)})
+			return err
+		}
+
+		// A thing attached: TransferConflict (409).
+		id := newInactive(a)
+		arn := aws.String(certARN(tg.Region, tg.A.ID, id))
+		thing := aws.String("compat-go-transfer")
+		must(a.CreateThing(ctx, &iot.CreateThingInput{ThingName: thing})).T(t)
+		must(a.AttachThingPrincipal(ctx, &iot.AttachThingPrincipalInput{ThingName: thing, Principal: arn})).T(t)
+		wantErr[*types.TransferConflictException](t, transfer(id, tg.B.ID, ""), 409)
+		must(a.DetachThingPrincipal(ctx, &iot.DetachThingPrincipalInput{ThingName: thing, Principal: arn})).T(t)
+
+		// A revoked certificate: CertificateState (406).
+		revoked := newInactive(a)
+		if err := update(a, revoked, types.CertificateStatusRevoked); err != nil {
+			t.Fatal(err)
+		}
+		wantErr[*types.CertificateStateException](t, transfer(revoked, tg.B.ID, ""), 406)
+
+		// To the owning account: InvalidRequest (400).
+		wantErr[*types.InvalidRequestException](t, transfer(id, tg.A.ID, ""), 400)
+
+		// Nothing pending: the owner gets InvalidRequest (400), another account 404.
+		wantErr[*types.InvalidRequestException](t, accept(a, id), 400)
+		wantErr[*types.InvalidRequestException](t, reject(a, id), 400)
+		wantErr[*types.InvalidRequestException](t, cancel(a, id), 400)
+		wantErr[*types.ResourceNotFoundException](t, accept(b, id), 404)
+
+		if err := transfer(id, tg.B.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		// Already pending: CertificateState (406).
+		wantErr[*types.CertificateStateException](t, transfer(id, tg.B.ID, ""), 406)
+		// Update and delete while pending, by either party: CertificateState (406).
+		for _, cl := range []*iot.Client{a, b} {
+			wantErr[*types.CertificateStateException](t, update(cl, id, types.CertificateStatusActive), 406)
+			wantErr[*types.CertificateStateException](t, remove(cl, id), 406)
+		}
+		// A third account can neither reject nor cancel what it cannot see (404); each
+		// party only its own step (400).
+		wantErr[*types.ResourceNotFoundException](t, reject(c, id), 404)
+		wantErr[*types.ResourceNotFoundException](t, cancel(c, id), 404)
+		wantErr[*types.InvalidRequestException](t, accept(a, id), 400)
+		wantErr[*types.InvalidRequestException](t, cancel(b, id), 400)
+		// Untouched by all that: still pending, and B can still accept.
+		if st := describe(b, id).Status; st != types.CertificateStatusPendingTransfer {
+			t.Fatalf("after the refused steps: %s", st)
+		}
+		if err := accept(b, id); err != nil {
+			t.Fatal(err)
+		}
+		if owner := aws.ToString(describe(b, id).OwnedBy); owner != tg.B.ID {
+			t.Fatalf("accepted: owned by %s", owner)
+		}
+	})
+
 	t.Run("accounts", func(t *testing.T) {
 		cl := tg.client(account{Key: "testing", Secret: "testing"}, tg.Region)
 		out, err := cl.CreateKeysAndCertificate(ctx, &iot.CreateKeysAndCertificateInput{})
+		wrongSecret := tg.client(account{Key: tg.A.Key, Secret: tg.A.Secret + "x"}, tg.Region)
+		_, secretErr := wrongSecret.ListCertificates(ctx, &iot.ListCertificatesInput{})
 		if tg.Mode == "emulator" {
 			if err != nil || !strings.HasPrefix(aws.ToString(out.CertificateArn), "arn:aws:iot:"+tg.Region+":123456789012:cert/") {
 				t.Fatalf("moto's default account: %v %v", out, err)
 			}
+			if secretErr != nil {
+				t.Fatalf("emulator mode refused another secret: %v", secretErr)
+			}
 			return
 		}
-		var ae smithy.APIError
-		if !errors.As(err, &ae) || ae.ErrorCode() != "UnrecognizedClientException" {
-			t.Fatalf("unknown key: %v", err)
+		wantAPIErr(t, err, "UnrecognizedClientException", 403)
+		wantAPIErr(t, secretErr, "InvalidSignatureException", 403)
+	})
+
+	// Last, since it clears the server: moto's unsigned POST /moto-api/reset.
+	t.Run("moto reset", func(t *testing.T) {
+		newInactive(a)
+		resp := must(http.Post(tg.Endpoint+"/moto-api/reset", "", nil)).T(t)
+		body := must(io.ReadAll(resp.Body)).T(t)
+		resp.Body.Close()
+		count := func(cl *iot.Client) int {
+			return len(must(cl.ListCertificates(ctx, &iot.ListCertificatesInput{})).T(t).Certificates)
+		}
+		if tg.Mode != "emulator" {
+			if resp.StatusCode != 403 || count(a) == 0 {
+				t.Fatalf("strict mode: reset answered %d %s and left %d certificates, want 403 and some", resp.StatusCode, body, count(a))
+			}
+			return
+		}
+		var status struct{ Status string }
+		if resp.StatusCode != 200 || json.Unmarshal(body, &status) != nil || status.Status != "ok" {
+			t.Fatalf("reset answered %d %s", resp.StatusCode, body)
+		}
+		if n, m := count(a), count(b); n != 0 || m != 0 {
+			t.Fatalf("after the reset: %d and %d certificates", n, m)
 		}
 	})
 }
