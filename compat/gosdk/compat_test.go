@@ -362,6 +362,19 @@ func TestGoSDKCompat(t *testing.T) {
 			t.Fatalf("pending: %s owned by %s", pending.Status, aws.ToString(pending.OwnedBy))
 		}
 		recent(t, pending.TransferData.TransferDate, "transferDate")
+		// The target lists it as PENDING_TRANSFER, one certificate a page, to the end.
+		var pendingListed bool
+		lp := iot.NewListCertificatesPaginator(b, &iot.ListCertificatesInput{PageSize: aws.Int32(1)})
+		for lp.HasMorePages() {
+			for _, c := range must(lp.NextPage(ctx)).T(t).Certificates {
+				if aws.ToString(c.CertificateId) == id {
+					pendingListed = c.Status == types.CertificateStatusPendingTransfer
+				}
+			}
+		}
+		if !pendingListed {
+			t.Fatalf("the target does not list %s as PENDING_TRANSFER", id)
+		}
 		var outgoing []string
 		op := iot.NewListOutgoingCertificatesPaginator(a, &iot.ListOutgoingCertificatesInput{PageSize: aws.Int32(1)})
 		for op.HasMorePages() {
