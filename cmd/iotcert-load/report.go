@@ -18,6 +18,8 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	tsv := fs.String("tsv", "", "also write label, ops/s, p50, p99, p99.9 (ms), server CPU (µs/op) to this file")
+	svg := fs.String("svg", "", "also draw the medians as a chart (SVG) in this file; labels are \"SERVER WORKLOAD\"")
+	title := fs.String("title", "iotcertd, moto and a bare SigV4 server on this machine", "title of the -svg chart")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -35,6 +37,11 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprint(stdout, markdown(rows))
+	if *svg != "" {
+		if err := os.WriteFile(*svg, []byte(svgChart(rows, *title)), 0o644); err != nil {
+			return err
+		}
+	}
 	if *tsv != "" {
 		var b strings.Builder
 		for _, r := range rows {

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of iotcertd, moto and the bare SigV4 server on this machine, in one
+# run: every workload against each server that implements it, RUNS times, then medians, a
+# Markdown table and a chart (BENCHMARKS.md explains what each number means).
+#
+#   bash bench/run.sh                 everything (about 40 minutes on 2 cores)
+#   RUNS=1 DURATION=5s bash bench/run.sh    a quick look
+#   MILLION=0 bash bench/run.sh       without the 1,000,000-certificate measurements
+#
+# Output in $OUT (default bench/results): runs.jsonl (one JSON line per measured run),
+# table.md (medians), chart.svg, startup.txt (start time and memory with 1,000,000
+# certificates), and profiles/*.prof (CPU profiles of iotcertd's main workloads).
+#
+# Everything listens on 127.0.0.1 only; every load run is bounded by DURATION (and the
+# load generator's own limits); everything started here is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10s}
+CONC=${CONCURRENCY:-16}
+OUT=${OUT:-bench/results}
+MILLION=${MILLION:-1000000}
+KEY_POOL=${KEY_POOL:-16}
+
+command -v moto_server >/dev/null || { echo "bench: moto_server (moto) is required" >&2; exit 1; }
+mkdir -p "$OUT/profiles"
+: >"$OUT/runs.jsonl"
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "== bench: building"
+go build -o "$tmp/iotcertd" ./cmd/iotcertd
+go build -o "$tmp/iotcert-load" ./cmd/iotcert-load
+LOAD="$tmp/iotcert-load"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# wait_http PORT: until something answers HTTP on the port (any status), at most 60 s.
+wait_http() {
+  for _ in $(seq 1200); do
+    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
+    sleep 0.05
+  done
+  echo "bench: nothing answers on port $1" >&2
+  return 1
+}
+
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# load LABEL ARGS...: one measured run, appended to runs.jsonl.
+load() {
+  local label=$1
+  shift
+  echo "-- $label"
+  "$LOAD" -json -label "$label" -duration "$DURATION" -concurrency "$CONC" "$@" | tee "$tmp/last" | grep -v '^{' || true
+  grep '^{' "$tmp/last" >>"$OUT/runs.jsonl"
+}
+
+# iotcertd in strict SigV4 mode, with a second account for the transfer workload. Sets
+# IOT_PID, IOT_PORT, IOT_PPROF and the key variables.
+start_iotcertd() {
+  local dir=$1
+  IOT_PORT=$(free_port)
+  IOT_PPROF=$(free_port)
+  "$tmp/iotcertd" serve --addr "127.0.0.1:$IOT_PORT" --data "$dir" --key-pool "$KEY_POOL" \
+    --pprof "127.0.0.1:$IOT_PPROF" >"$dir.log" 2>&1 &
+  IOT_PID=$!
+  pids+=("$IOT_PID")
+  local t0 t1
+  t0=$(date +%s%N)
+  wait_http "$IOT_PORT"
+  t1=$(date +%s%N)
+  IOT_START_MS=$(((t1 - t0) / 1000000))
+  read -r A_KEY A_SECRET < <(awk -F' = ' '/aws_access_key_id/{k=$2} /aws_secret_access_key/{s=$2} END{print k, s}' "$dir/credentials")
+  A_ACCT=$("$tmp/iotcertd" account list --data "$dir" | python3 -c 'import json,sys; print(json.load(sys.stdin)["accounts"][0]["accountId"])')
+  if [ ! -f "$dir.target" ]; then
+    "$tmp/iotcertd" account create --data "$dir" >"$dir.target"
+  fi
+  read -r B_ACCT B_KEY B_SECRET < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["accountId"], d["accessKeyId"], d["secretAccessKey"])' "$dir.target")
+}
+
+iot_keys() {
+  echo -endpoint "http://127.0.0.1:$IOT_PORT" -pid "$IOT_PID" \
+    -access-key "$A_KEY" -secret-key "$A_SECRET" -account "$A_ACCT" \
+    -target-access-key "$B_KEY" -target-secret-key "$B_SECRET" -target-account "$B_ACCT"
+}
+
+# profile NAME: in the first run, the flags that save a CPU profile of iotcertd under NAME.
+profile() {
+  [ "$run" = 1 ] && echo -server-pprof "127.0.0.1:$IOT_PPROF" -server-pprof-out "$OUT/profiles/$1.prof"
+  return 0
+}
+
+for run in $(seq "$RUNS"); do
+  echo "== bench: run $run of $RUNS"
+
+  # --- The ceiling: SigV4 verification and a canned answer, nothing else.
+  port=$(free_port)
+  "$LOAD" sigv4-server --addr "127.0.0.1:$port" >/dev/null 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  wait_http "$port"
+  bare=(-endpoint "http://127.0.0.1:$port" -pid "$pid")
+  load "bare describe" -client raw "${bare[@]}" describe
+  load "bare list 1k" -client raw -certs 1000 "${bare[@]}" list
+  load "bare register" -client raw "${bare[@]}" register
+  load "bare update" -client raw "${bare[@]}" update
+  load "bare transfer" -client raw "${bare[@]}" transfer
+  load "bare mixed" -client raw "${bare[@]}" mixed
+  stop "$pid"
+
+  # --- iotcertd, strict SigV4, SQLite with fsync on every commit.
+  dir="$tmp/iot-$run"
+  start_iotcertd "$dir"
+  # shellcheck disable=SC2046
+  set -- $(iot_keys)
+  # shellcheck disable=SC2046
+  {
+    load "iotcertd describe" -client raw "$@" $(profile describe) describe
+    load "iotcertd describe (SDK client)" -client sdk "$@" describe
+    load "iotcertd list 1k" -client raw -certs 1000 "$@" $(profile list) list
+    load "iotcertd register" -client raw "$@" $(profile register) register
+    load "iotcertd update" -client raw "$@" $(profile update) update
+    load "iotcertd transfer" -client raw "$@" $(profile transfer) transfer
+    load "iotcertd mixed" -client raw "$@" $(profile mixed) mixed
+  }
+  # CreateKeysAndCertificate: a burst no larger than the pool, from a full pool (the
+  # server has been idle through nothing but reads... so give it time to refill), then
+  # sustained load, where key generation on both cores is the limit.
+  sleep 3
+  "$LOAD" -json -label "iotcertd create-keys burst" -client sdk -n "$KEY_POOL" -duration 30s -concurrency 4 "$@" create-keys |
+    tee "$tmp/last" | grep -v '^{' || true
+  grep '^{' "$tmp/last" >>"$OUT/runs.jsonl"
+  load "iotcertd create-keys sustained" -client sdk "$@" create-keys
+  stop "$IOT_PID"
+
+  # --- moto_server (no SigV4 checking, in-memory), for what it implements.
+  port=$(free_port)
+  moto_server -H 127.0.0.1 -p "$port" >"$tmp/moto.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  wait_http "$port"
+  moto=(-endpoint "http://127.0.0.1:$port" -pid "$pid")
+  load "moto describe" -client raw "${moto[@]}" describe
+  load "moto list 1k" -client raw -certs 1000 "${moto[@]}" list
+  load "moto register" -client raw "${moto[@]}" register
+  load "moto update" -client raw "${moto[@]}" update
+  load "moto mixed" -client raw "${moto[@]}" mixed
+  load "moto create-keys sustained" -client sdk "${moto[@]}" create-keys
+  stop "$pid"
+done
+
+if [ "$MILLION" -gt 0 ]; then
+  echo "== bench: ListCertificates over 1,000 and over $MILLION certificates; start time and memory"
+  : >"$OUT/startup.txt"
+  for count in 1000 "$MILLION"; do
+    dir="$tmp/seeded-$count"
+    start_iotcertd "$dir"
+    stop "$IOT_PID"
+    "$LOAD" seed --data "$dir" --count "$count" --account "$A_ACCT"
+    for run in $(seq "$RUNS"); do
+      start_iotcertd "$dir"
+      rss0=$(awk '/VmRSS/{print $2}' "/proc/$IOT_PID/status")
+      # shellcheck disable=SC2046
+      set -- $(iot_keys)
+      load "iotcertd list over $count" -client raw "$@" list
+      rss1=$(awk '/VmRSS/{print $2}' "/proc/$IOT_PID/status")
+      printf '%s certificates, run %s: answering %d ms after start; RSS %d MiB after start, %d MiB after the list run\n' \
+        "$count" "$run" "$IOT_START_MS" $((rss0 / 1024)) $((rss1 / 1024)) | tee -a "$OUT/startup.txt"
+      stop "$IOT_PID"
+    done
+  done
+fi
+
+echo "== bench: medians"
+"$LOAD" report -svg "$OUT/chart.svg" "$OUT/runs.jsonl" | tee "$OUT/table.md"
