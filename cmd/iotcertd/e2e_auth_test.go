@@ -45,7 +45,7 @@ func TestFirstStartCredentialsAndRestart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	s := MustServeDir(t, dir, false)
+	s, stop := mustServeConfig(t, Config{DataDir: dir})
 	key, secret := firstCredentials(t, dir)
 	out := s.stdout.String()
 	if !strings.Contains(out, key) || !strings.Contains(out, secret) || !strings.Contains(out, filepath.Join(dir, credentialsFile)) {
@@ -54,13 +54,7 @@ func TestFirstStartCredentialsAndRestart(t *testing.T) {
 	c := s.Client(key, secret, "us-east-1")
 	created := must(c.CreateKeysAndCertificate(ctx, &iot.CreateKeysAndCertificateInput{SetAsActive: true})).T(t)
 	// Stop this server and start another on the same data directory.
-	if err := s.server.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.store.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s.store = nil
+	stop()
 
 	s2 := MustServeDir(t, dir, false)
 	if strings.Contains(s2.stdout.String(), secret) {
@@ -234,5 +228,26 @@ func TestEmulatorAccounts(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 403 {
 		t.Fatalf("emulator accepted an unsigned request: %d", resp.StatusCode)
+	}
+}
+
+// TestOneServerPerDataDir checks that a second server on an SQLite data directory in use
+// refuses to start (it could not see the first one's writes, which the first caches),
+// while admin commands still work there, and that the directory is free again once the
+// first server stops.
+func TestOneServerPerDataDir(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	first, stop := mustServeConfig(t, Config{DataDir: dir, Emulator: true})
+	_, err := Open(context.Background(), Config{Addr: "127.0.0.1:0", DataDir: dir, Emulator: true, KeyPool: 0})
+	if err == nil || !strings.Contains(err.Error(), "another iotcertd server") {
+		t.Fatalf("second server on the same data directory: %v", err)
+	}
+	admin(t, nil, "account", "create", "--id", acctC, "--data", dir)
+	id := newInactiveCert(t, first.Account(acctA))
+	stop()
+	again, _ := mustServeConfig(t, Config{DataDir: dir, Emulator: true})
+	if d := describe(t, again.Account(acctA), id); d.Status != types.CertificateStatusInactive {
+		t.Fatalf("after restart: %s", d.Status)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/iotcertd/iotcertd/internal/pki"
 	"github.com/iotcertd/iotcertd/internal/secrets"
 	"github.com/iotcertd/iotcertd/internal/store/postgres"
+	"github.com/iotcertd/iotcertd/internal/store/readcache"
 	"github.com/iotcertd/iotcertd/internal/store/sqlite"
 )
 
@@ -58,7 +59,9 @@ type Main struct {
 	Config  Config
 	Service *iot.Service
 
-	store    iot.Store
+	store iot.Store
+	// unlock releases the data directory's server lock (SQLite only).
+	unlock   func() error
 	keys     *pki.KeyPool
 	listener net.Listener
 	server   *http.Server
@@ -79,6 +82,16 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		return nil, err
 	}
 	m.store = store
+	if cfg.Postgres == "" {
+		// This server is the only one on the SQLite file, so it sees every write of a
+		// certificate and can serve point reads from memory.
+		if m.unlock, err = lockDataDir(cfg.DataDir); err != nil {
+			m.Close()
+			return nil, err
+		}
+		store = readcache.New(store, 0)
+		m.store = store
+	}
 	m.keys = pki.NewKeyPool(cfg.KeyPool, 0)
 	svc, err := iot.NewService(ctx, iot.Config{Store: store, Sealer: sealer, Keys: m.keys, Clock: cfg.Clock})
 	if err != nil {
@@ -249,10 +262,14 @@ func (m *Main) Close() error {
 	if m.keys != nil {
 		m.keys.Close()
 	}
+	var err error
 	if m.store != nil {
-		return m.store.Close()
+		err = m.store.Close()
 	}
-	return nil
+	if m.unlock != nil {
+		err = errors.Join(err, m.unlock())
+	}
+	return err
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
