@@ -16,6 +16,13 @@ import (
 // generatedKeyBits is the RSA modulus size of CreateKeysAndCertificate keys.
 const generatedKeyBits = 2048
 
+// refillQuiet is how long the pool must go without a Get before a filler generates a key.
+// Generating takes tens of milliseconds of a core; during a burst of
+// CreateKeysAndCertificate calls those cores are better spent answering the burst from the
+// keys already made, and under sustained load the callers generate keys themselves (Get
+// on an empty pool), so holding back the fillers costs no throughput.
+const refillQuiet = 100 * time.Millisecond
+
 // fillerRetryDelay is how long a pool filler waits after a failed key
 // generation before trying again, so a broken entropy source does not turn
 // into a busy loop.
@@ -66,6 +73,14 @@ type KeyPool struct {
 	// misses counts Get calls that found the pool empty and generated the
 	// key in the caller's goroutine.
 	misses atomic.Uint64
+	// quiet is how long after the last Get fillers wait before generating
+	// (refillQuiet; 0 in tests that do not test it). lastGet is the time of the
+	// last Get, in Unix nanoseconds of now.
+	quiet   time.Duration
+	lastGet atomic.Int64
+	// now and wait are time.Now and a stop-aware sleep, replaced in tests.
+	now  func() time.Time
+	wait func(p *KeyPool, d time.Duration) bool
 
 	stop      chan struct{}
 	stopOnce  sync.Once
@@ -76,20 +91,35 @@ type KeyPool struct {
 // NewKeyPool starts a pool that keeps up to size keys ready, filled by
 // min(workers, GOMAXPROCS) background goroutines (at least one). A size of 0
 // or less disables pooling: Get then always generates a key itself.
-// Call Close to stop the fillers.
+// Fillers generate only once no Get has come for refillQuiet. Call Close to
+// stop the fillers.
 func NewKeyPool(size, workers int) *KeyPool {
-	return newKeyPool(size, workers, GenerateKey, fillerRetryDelay)
+	p := newPool(GenerateKey, fillerRetryDelay)
+	p.quiet = refillQuiet
+	return p.start(size, workers)
 }
 
 // newKeyPool is NewKeyPool with a replaceable key generator and filler retry
-// delay, so tests can observe and control generation.
+// delay, and no wait for a quiet period, so tests can observe and control
+// generation.
 func newKeyPool(size, workers int, generate func() (*rsa.PrivateKey, error), retryDelay time.Duration) *KeyPool {
-	p := &KeyPool{
+	return newPool(generate, retryDelay).start(size, workers)
+}
+
+// newPool returns a pool that is not started.
+func newPool(generate func() (*rsa.PrivateKey, error), retryDelay time.Duration) *KeyPool {
+	return &KeyPool{
 		generate:   generate,
 		retryDelay: retryDelay,
+		now:        time.Now,
+		wait:       (*KeyPool).sleep,
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
 	}
+}
+
+// start makes room for size keys and starts the fillers; its settings must be final.
+func (p *KeyPool) start(size, workers int) *KeyPool {
 	if size <= 0 {
 		close(p.done)
 		return p
@@ -127,6 +157,9 @@ func (p *KeyPool) fill() {
 			return
 		case <-p.slots:
 		}
+		if !p.awaitQuiet() {
+			return
+		}
 		k, err := p.generate()
 		if err != nil {
 			p.slots <- struct{}{}
@@ -144,6 +177,33 @@ func (p *KeyPool) fill() {
 	}
 }
 
+// awaitQuiet waits until no Get has come for p.quiet, and reports false if the pool was
+// closed meanwhile.
+func (p *KeyPool) awaitQuiet() bool {
+	for p.quiet > 0 {
+		idle := p.now().Sub(time.Unix(0, p.lastGet.Load()))
+		if idle >= p.quiet {
+			return true
+		}
+		if !p.wait(p, p.quiet-idle) {
+			return false
+		}
+	}
+	return true
+}
+
+// sleep waits for d, and reports false if the pool was closed first.
+func (p *KeyPool) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-p.stop:
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
 // Get returns a ready key from the pool at once if there is one; otherwise it
 // generates a key in the caller's goroutine, holding no lock, so callers are
 // never queued behind each other. It returns ctx's error if ctx is already
@@ -152,6 +212,9 @@ func (p *KeyPool) fill() {
 func (p *KeyPool) Get(ctx context.Context) (*rsa.PrivateKey, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if p.quiet > 0 {
+		p.lastGet.Store(p.now().UnixNano())
 	}
 	if p.keys != nil {
 		select {

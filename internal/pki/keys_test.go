@@ -328,3 +328,46 @@ func BenchmarkGenerateKey(b *testing.B) {
 		}
 	}
 }
+
+// TestKeyPoolWaitsForQuiet checks that a filler generates a key only once no Get has come
+// for the quiet period, so that refilling does not take cores from a burst: after a Get,
+// the filler first waits out the rest of the period. Time is a fake clock that the
+// filler's wait advances.
+func TestKeyPoolWaitsForQuiet(t *testing.T) {
+	var mu sync.Mutex
+	clock := time.Unix(1_000_000, 0)
+	var waits []time.Duration
+	generated := make(chan time.Time, 1)
+	p := newPool(func() (*rsa.PrivateKey, error) {
+		mu.Lock()
+		generated <- clock
+		mu.Unlock()
+		return &rsa.PrivateKey{}, nil
+	}, time.Millisecond)
+	p.quiet = 100 * time.Millisecond
+	p.now = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return clock
+	}
+	p.wait = func(_ *KeyPool, d time.Duration) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		waits = append(waits, d)
+		clock = clock.Add(d)
+		return true
+	}
+	// A Get came 30 ms ago.
+	p.lastGet.Store(clock.Add(-30 * time.Millisecond).UnixNano())
+	p.start(1, 1)
+	t.Cleanup(p.Close)
+	at := <-generated
+	mu.Lock()
+	defer mu.Unlock()
+	if len(waits) != 1 || waits[0] != 70*time.Millisecond {
+		t.Fatalf("filler waited %v before generating, want the remaining 70ms once", waits)
+	}
+	if since := at.Sub(time.Unix(0, p.lastGet.Load())); since < p.quiet {
+		t.Fatalf("generated %v after the last Get, want at least %v", since, p.quiet)
+	}
+}
