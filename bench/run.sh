@@ -36,6 +36,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+echo "== bench: the machine"
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "cpu: $(nproc) x $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
+  echo "memory: $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+  echo "kernel: $(uname -r)"
+  echo "go: $(go version | awk '{print $3}')"
+  echo "moto: $(python3 -c 'import moto; print(moto.__version__)')"
+  # The disk's limit for one synced write at a time: 4 KiB writes, each synced (O_DSYNC).
+  dd if=/dev/zero of="$tmp/dsync.test" bs=4k count=2000 oflag=dsync 2>&1 | awk '/copied/{printf "synced 4 KiB writes, one at a time: %.0f/s\n", 2000/$(NF-3)}'
+  rm -f "$tmp/dsync.test"
+} | tee "$OUT/machine.txt"
+
 echo "== bench: building"
 go build -o "$tmp/iotcertd" ./cmd/iotcertd
 go build -o "$tmp/iotcert-load" ./cmd/iotcert-load
