@@ -67,6 +67,14 @@ func TestFirstStartCredentialsAndRestart(t *testing.T) {
 	if d.Status != types.CertificateStatusActive || aws.ToString(d.CertificatePem) != aws.ToString(created.CertificatePem) {
 		t.Fatalf("after restart: status %s, PEM equal %v", d.Status, aws.ToString(d.CertificatePem) == aws.ToString(created.CertificatePem))
 	}
+	// The issuing CA was persisted: a certificate made after the restart is signed by the
+	// same CA, with the same key, as the one made before it.
+	before := ctParseCert(t, aws.ToString(created.CertificatePem))
+	afterOut := must(s2.Client(key, secret, "us-east-1").CreateKeysAndCertificate(ctx, &iot.CreateKeysAndCertificateInput{})).T(t)
+	after := ctParseCert(t, aws.ToString(afterOut.CertificatePem))
+	if !bytes.Equal(before.RawIssuer, after.RawIssuer) || !bytes.Equal(before.AuthorityKeyId, after.AuthorityKeyId) {
+		t.Fatalf("issuer after restart %q (key %x), before %q (key %x)", after.Issuer, after.AuthorityKeyId, before.Issuer, before.AuthorityKeyId)
+	}
 	// The master key and the database do not hold the secret in plain text.
 	db := must(os.ReadFile(filepath.Join(dir, dbFile))).T(t)
 	if bytes.Contains(db, []byte(secret)) {

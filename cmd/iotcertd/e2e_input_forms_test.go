@@ -307,3 +307,85 @@ func TestCredentialScopeRegion(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedInputs sends each operation of policies, things and CA certificates a
+// malformed member it takes (a name outside its pattern, a principal that is neither a
+// certificate ARN nor a Cognito identity, an ID that is not 64 hex digits, a version ID
+// that is not a number) and checks the typed InvalidRequestException (400), and that
+// nothing was created or changed.
+func TestMalformedInputs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := MustServe(t, true)
+	a := s.Account(acctA)
+	must(a.CreatePolicy(ctx, &iot.CreatePolicyInput{PolicyName: aws.String("good"), PolicyDocument: aws.String(testPolicyDoc)})).T(t)
+	must(a.CreateThing(ctx, &iot.CreateThingInput{ThingName: aws.String("good-thing")})).T(t)
+	cert := ptNewCertARN(t, a)
+	badName := "bad name!"
+	thingARN := ptThingARN(acctA, "good-thing")
+	cases := map[string]func() error{
+		"AttachPolicy bad policy name": func() error {
+			_, err := a.AttachPolicy(ctx, &iot.AttachPolicyInput{PolicyName: aws.String(badName), Target: aws.String(cert)})
+			return err
+		},
+		"AttachPolicy target not an ARN": func() error {
+			_, err := a.AttachPolicy(ctx, &iot.AttachPolicyInput{PolicyName: aws.String("good"), Target: aws.String("not-an-arn")})
+			return err
+		},
+		"AttachPolicy target a thing": func() error {
+			_, err := a.AttachPolicy(ctx, &iot.AttachPolicyInput{PolicyName: aws.String("good"), Target: aws.String(thingARN)})
+			return err
+		},
+		"DetachPolicy bad policy name": func() error {
+			_, err := a.DetachPolicy(ctx, &iot.DetachPolicyInput{PolicyName: aws.String(badName), Target: aws.String(cert)})
+			return err
+		},
+		"DetachPolicy without target": func() error {
+			_, err := a.DetachPolicy(ctx, &iot.DetachPolicyInput{PolicyName: aws.String("good"), Target: aws.String("")})
+			return err
+		},
+		"AttachThingPrincipal bad thing name": func() error {
+			_, err := a.AttachThingPrincipal(ctx, &iot.AttachThingPrincipalInput{ThingName: aws.String(badName), Principal: aws.String(cert)})
+			return err
+		},
+		"AttachThingPrincipal principal not an ARN": func() error {
+			_, err := a.AttachThingPrincipal(ctx, &iot.AttachThingPrincipalInput{ThingName: aws.String("good-thing"), Principal: aws.String("nobody")})
+			return err
+		},
+		"DetachThingPrincipal bad thing name": func() error {
+			_, err := a.DetachThingPrincipal(ctx, &iot.DetachThingPrincipalInput{ThingName: aws.String(badName), Principal: aws.String(cert)})
+			return err
+		},
+		"DeleteThing bad name": func() error {
+			_, err := a.DeleteThing(ctx, &iot.DeleteThingInput{ThingName: aws.String(badName)})
+			return err
+		},
+		"DeletePolicyVersion version not a number": func() error {
+			_, err := a.DeletePolicyVersion(ctx, &iot.DeletePolicyVersionInput{PolicyName: aws.String("good"), PolicyVersionId: aws.String("one")})
+			return err
+		},
+		"UpdateCACertificate malformed ID": func() error {
+			_, err := a.UpdateCACertificate(ctx, &iot.UpdateCACertificateInput{CertificateId: aws.String("abc"), NewStatus: types.CACertificateStatusActive})
+			return err
+		},
+		"DeleteCACertificate malformed ID": func() error {
+			_, err := a.DeleteCACertificate(ctx, &iot.DeleteCACertificateInput{CertificateId: aws.String(strings.Repeat("z", 64))})
+			return err
+		},
+	}
+	for name, call := range cases {
+		t.Run(name, func(t *testing.T) {
+			requireCode[*types.InvalidRequestException](t, call(), 400)
+		})
+	}
+	if got := ptAttachedPolicies(t, a, cert, 10); len(got) != 0 {
+		t.Fatalf("policies attached by refused calls: %v", got)
+	}
+	if got, _ := ptThingPrincipals(t, a, "good-thing", 10); len(got) != 0 {
+		t.Fatalf("principals attached by refused calls: %v", got)
+	}
+	must(a.DescribeThing(ctx, &iot.DescribeThingInput{ThingName: aws.String("good-thing")})).T(t)
+	if v := must(a.ListPolicyVersions(ctx, &iot.ListPolicyVersionsInput{PolicyName: aws.String("good")})).T(t); len(v.PolicyVersions) != 1 {
+		t.Fatalf("policy has %d versions", len(v.PolicyVersions))
+	}
+}
