@@ -68,6 +68,16 @@ wait_http() {
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
+# start_on PORT CMD...: runs CMD in the background (its pid in $pid) until it answers on PORT.
+start_on() {
+  local p=$1
+  shift
+  "$@" >"$tmp/server-$p.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  wait_http "$p"
+}
+
 # load LABEL ARGS...: one measured run, appended to runs.jsonl.
 load() {
   local label=$1
@@ -107,7 +117,10 @@ iot_keys() {
 }
 
 # profile NAME: in the first run, the flags that save a CPU profile of iotcertd under NAME.
+# (Not for runs shorter than 3 s: the profile covers all but the last second.)
 profile() {
+  local secs=${DURATION%s}
+  [[ "$secs" =~ ^[0-9]+$ ]] && [ "$secs" -lt 3 ] && return 0
   [ "$run" = 1 ] && echo -server-pprof "127.0.0.1:$IOT_PPROF" -server-pprof-out "$OUT/profiles/$1.prof"
   return 0
 }
@@ -117,10 +130,7 @@ for run in $(seq "$RUNS"); do
 
   # --- The ceiling: SigV4 verification and a canned answer, nothing else.
   port=$(free_port)
-  "$LOAD" sigv4-server --addr "127.0.0.1:$port" >/dev/null 2>&1 &
-  pid=$!
-  pids+=("$pid")
-  wait_http "$port"
+  start_on "$port" "$LOAD" sigv4-server --addr "127.0.0.1:$port"
   bare=(-endpoint "http://127.0.0.1:$port" -pid "$pid")
   load "bare describe" -client raw "${bare[@]}" describe
   load "bare list 1k" -client raw -certs 1000 "${bare[@]}" list
@@ -157,10 +167,7 @@ for run in $(seq "$RUNS"); do
 
   # --- moto_server (no SigV4 checking, in-memory), for what it implements.
   port=$(free_port)
-  moto_server -H 127.0.0.1 -p "$port" >"$tmp/moto.log" 2>&1 &
-  pid=$!
-  pids+=("$pid")
-  wait_http "$port"
+  start_on "$port" moto_server -H 127.0.0.1 -p "$port"
   moto=(-endpoint "http://127.0.0.1:$port" -pid "$pid")
   load "moto describe" -client raw "${moto[@]}" describe
   load "moto list 1k" -client raw -certs 1000 "${moto[@]}" list
