@@ -259,3 +259,34 @@ func TestOneServerPerDataDir(t *testing.T) {
 		t.Fatalf("after restart: %s", d.Status)
 	}
 }
+
+// TestAuthFailuresThroughSDK checks, with the real SDK client, the authentication failures
+// that need a clock or no credentials: a request signed more than 15 minutes away from the
+// server's time (the server's clock is moved, the SDK signs with the real one), and an
+// unsigned request (anonymous credentials).
+func TestAuthFailuresThroughSDK(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	clock := &testClock{}
+	s := mustServeIAM(t, Config{DataDir: dir, Clock: clock.Now})
+	key, secret := firstCredentials(t, dir)
+	c := s.Client(key, secret, "us-east-1")
+	must(c.ListCertificates(ctx, &iot.ListCertificatesInput{})).T(t)
+
+	clock.Advance(16 * time.Minute)
+	_, err := c.ListCertificates(ctx, &iot.ListCertificatesInput{})
+	requireAPIError(t, err, "InvalidSignatureException", 403)
+	clock.Advance(-32 * time.Minute)
+	_, err = c.ListCertificates(ctx, &iot.ListCertificatesInput{})
+	requireAPIError(t, err, "InvalidSignatureException", 403)
+	clock.Advance(16 * time.Minute)
+	must(c.ListCertificates(ctx, &iot.ListCertificatesInput{})).T(t)
+
+	anonymous := iot.New(iot.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(s.URL), Credentials: aws.AnonymousCredentials{},
+		Retryer: aws.NopRetryer{}, HTTPClient: &http.Client{Timeout: 30 * time.Second},
+	})
+	_, err = anonymous.ListCertificates(ctx, &iot.ListCertificatesInput{})
+	requireAPIError(t, err, "MissingAuthenticationTokenException", 403)
+}
