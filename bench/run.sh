@@ -78,7 +78,8 @@ start_on() {
   wait_http "$p"
 }
 
-# load LABEL ARGS...: one measured run, appended to runs.jsonl.
+# load LABEL ARGS...: one measured run, appended to runs.jsonl. ARGS may repeat -duration or
+# -concurrency: the last one given wins.
 load() {
   local label=$1
   shift
@@ -116,6 +117,18 @@ iot_keys() {
     -target-access-key "$B_KEY" -target-secret-key "$B_SECRET" -target-account "$B_ACCT"
 }
 
+# shared_workloads NAME ARGS...: the raw-client workloads that iotcertd, moto and the bare
+# server all implement, against the server ARGS name, labelled "NAME WORKLOAD".
+shared_workloads() {
+  local name=$1
+  shift
+  load "$name describe" -client raw "$@" describe
+  load "$name list 1k" -client raw -certs 1000 "$@" list
+  load "$name register" -client raw "$@" register
+  load "$name update" -client raw "$@" update
+  load "$name mixed" -client raw "$@" mixed
+}
+
 # profile NAME: in the first run, the flags that save a CPU profile of iotcertd under NAME.
 # (Not for runs shorter than 3 s: the profile covers all but the last second.)
 profile() {
@@ -131,13 +144,8 @@ for run in $(seq "$RUNS"); do
   # --- The ceiling: SigV4 verification and a canned answer, nothing else.
   port=$(free_port)
   start_on "$port" "$LOAD" sigv4-server --addr "127.0.0.1:$port"
-  bare=(-endpoint "http://127.0.0.1:$port" -pid "$pid")
-  load "bare describe" -client raw "${bare[@]}" describe
-  load "bare list 1k" -client raw -certs 1000 "${bare[@]}" list
-  load "bare register" -client raw "${bare[@]}" register
-  load "bare update" -client raw "${bare[@]}" update
-  load "bare transfer" -client raw "${bare[@]}" transfer
-  load "bare mixed" -client raw "${bare[@]}" mixed
+  shared_workloads bare -endpoint "http://127.0.0.1:$port" -pid "$pid"
+  load "bare transfer" -client raw -endpoint "http://127.0.0.1:$port" -pid "$pid" transfer
   stop "$pid"
 
   # --- iotcertd, strict SigV4, SQLite with fsync on every commit.
@@ -155,26 +163,19 @@ for run in $(seq "$RUNS"); do
     load "iotcertd transfer" -client raw "$@" $(profile transfer) transfer
     load "iotcertd mixed" -client raw "$@" $(profile mixed) mixed
   }
-  # CreateKeysAndCertificate: a burst no larger than the pool, from a full pool (the
-  # server has been idle through nothing but reads... so give it time to refill), then
-  # sustained load, where key generation on both cores is the limit.
+  # CreateKeysAndCertificate: a burst no larger than the pool, from a full pool (it filled
+  # at start-up, and nothing has taken from it; the pause lets the last run's connections
+  # settle), then sustained load, where key generation on both cores is the limit.
   sleep 3
-  "$LOAD" -json -label "iotcertd create-keys burst" -client sdk -n "$KEY_POOL" -duration 30s -concurrency 4 "$@" create-keys |
-    tee "$tmp/last" | grep -v '^{' || true
-  grep '^{' "$tmp/last" >>"$OUT/runs.jsonl"
+  load "iotcertd create-keys burst" -client sdk -n "$KEY_POOL" -duration 30s -concurrency 4 "$@" create-keys
   load "iotcertd create-keys sustained" -client sdk "$@" create-keys
   stop "$IOT_PID"
 
   # --- moto_server (no SigV4 checking, in-memory), for what it implements.
   port=$(free_port)
   start_on "$port" moto_server -H 127.0.0.1 -p "$port"
-  moto=(-endpoint "http://127.0.0.1:$port" -pid "$pid")
-  load "moto describe" -client raw "${moto[@]}" describe
-  load "moto list 1k" -client raw -certs 1000 "${moto[@]}" list
-  load "moto register" -client raw "${moto[@]}" register
-  load "moto update" -client raw "${moto[@]}" update
-  load "moto mixed" -client raw "${moto[@]}" mixed
-  load "moto create-keys sustained" -client sdk "${moto[@]}" create-keys
+  shared_workloads moto -endpoint "http://127.0.0.1:$port" -pid "$pid"
+  load "moto create-keys sustained" -client sdk -endpoint "http://127.0.0.1:$port" -pid "$pid" create-keys
   stop "$pid"
 done
 
