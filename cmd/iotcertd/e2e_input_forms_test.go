@@ -267,22 +267,11 @@ func TestIAMCertificateIDSpelling(t *testing.T) {
 	requireDenied(t, err, "iot:DescribeCertificate")
 	_, err = user.AttachPolicy(ctx, &iot.AttachPolicyInput{PolicyName: aws.String("spelled"), Target: aws.String(upperID(arn))})
 	requireDenied(t, err, "iot:AttachPolicy")
-	if got := ptAttachedPoliciesOf(t, root, arn); len(got) != 0 {
+	if got := ptAttachedPolicies(t, root, arn, 10); len(got) != 0 {
 		t.Fatalf("denied attach attached %v", got)
 	}
 	// What the Deny does not name stays allowed.
 	must(user.ListCertificates(ctx, &iot.ListCertificatesInput{})).T(t)
-}
-
-// ptAttachedPoliciesOf returns the names of the policies attached to a target, one page.
-func ptAttachedPoliciesOf(t *testing.T, c *iot.Client, target string) []string {
-	t.Helper()
-	out := must(c.ListAttachedPolicies(context.Background(), &iot.ListAttachedPoliciesInput{Target: aws.String(target)})).T(t)
-	var names []string
-	for _, p := range out.Policies {
-		names = append(names, aws.ToString(p.PolicyName))
-	}
-	return names
 }
 
 // TestCredentialScopeRegion checks that a credential scope whose region is not a region

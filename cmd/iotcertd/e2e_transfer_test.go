@@ -194,15 +194,18 @@ func TestOutgoingList(t *testing.T) {
 	clock := &testClock{}
 	s := mustServeIAM(t, Config{DataDir: t.TempDir(), Emulator: true, Clock: clock.Now})
 	a := s.Account(acctA)
+	// Transfer i goes to B or C by its parity.
+	targetOf := func(i int) string {
+		if i%2 == 1 {
+			return acctC
+		}
+		return acctB
+	}
 	var want []string // in order of creation
 	for i := range 7 {
 		id := newInactiveCert(t, a)
 		clock.Advance(2 * time.Millisecond) // distinct creation dates, without waiting
-		target := acctB
-		if i%2 == 1 {
-			target = acctC
-		}
-		must(a.TransferCertificate(ctx, &iot.TransferCertificateInput{CertificateId: aws.String(id), TargetAwsAccount: aws.String(target),
+		must(a.TransferCertificate(ctx, &iot.TransferCertificateInput{CertificateId: aws.String(id), TargetAwsAccount: aws.String(targetOf(i)),
 			TransferMessage: aws.String(fmt.Sprintf("batch %d", i))})).T(t)
 		want = append(want, id)
 	}
@@ -238,10 +241,7 @@ func TestOutgoingList(t *testing.T) {
 			}
 			for _, o := range got {
 				i := slices.Index(want, aws.ToString(o.CertificateId))
-				target := acctB
-				if i%2 == 1 {
-					target = acctC
-				}
+				target := targetOf(i)
 				if aws.ToString(o.TransferredTo) != target || aws.ToString(o.TransferMessage) != fmt.Sprintf("batch %d", i) ||
 					aws.ToString(o.CertificateArn) != "arn:aws:iot:us-east-1:"+target+":cert/"+want[i] || o.TransferDate == nil || o.CreationDate == nil {
 					t.Fatalf("entry %+v", o)

@@ -72,6 +72,11 @@ func resolvePrincipal(ctx context.Context, r Reader, c Caller, field, p string) 
 // either case (checkCertificateID) and every rule that counts a certificate's attachments
 // looks them up under Certificate.ARN; anything else unchanged. It validates nothing.
 func canonicalARN(s string) string {
+	// Authorize calls this for every request: most ARNs have no upper-case hex digit and
+	// need no parsing.
+	if strings.IndexFunc(s, func(r rune) bool { return 'A' <= r && r <= 'F' }) < 0 {
+		return s
+	}
 	arn, ok := ParseARN(s)
 	if !ok || (arn.ResourceType != "cert" && arn.ResourceType != "cacert") {
 		return s
