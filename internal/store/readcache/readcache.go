@@ -1,30 +1,49 @@
 // Package readcache keeps recently read certificate records in memory in front of a store
 // that no other process writes certificates to: the embedded SQLite store, whose data
 // directory one server holds at a time. A point read of a certificate (DescribeCertificate,
-// and the lookup that starts every certificate operation outside a transaction) is then a
-// map lookup instead of a query.
+// and the lookup that starts every certificate operation) is then a map lookup instead of a
+// query.
 //
-// Correctness rests on two rules:
+// Correctness rests on these rules:
 //
 //   - Every write of a certificate goes through Update of this Store, which records the
-//     (region, ID) of each record it creates, replaces or deletes and drops those entries
-//     once Update returns, before the writer is answered. A reader that found the entry
-//     in between sees the state before a write that nobody has been told of yet.
-//   - A reader that missed fills the entry only if no invalidation of its shard happened
+//     (region, ID) of each record it creates, replaces or deletes, marks the key dirty
+//     before the write reaches the store, and settles the key once the underlying Update
+//     has returned, before the writer is answered: it drops the entry, or replaces it with
+//     the records as this Update left them (below). A reader that found the old entry in
+//     between sees the state before a write that nobody has been told of yet.
+//   - A reader that missed fills the entry only if no settlement in its shard happened
 //     while it read the store (a generation count per shard), so an old read can never
-//     overwrite what an invalidation dropped.
+//     overwrite what a settlement put there.
+//   - A transaction's read of a certificate (the read that starts every certificate write)
+//     is served from memory only when the key is clean: no Update that has written it is
+//     still running. The SQLite store commits concurrent Updates together, so a dirty key
+//     may have writes in the shared transaction that memory does not hold; it is read
+//     from the transaction. A clean key's entry holds the last committed state, which is
+//     what the transaction would read.
+//   - After a successful Update, its view of a certificate it wrote (what its transaction
+//     read, with its own writes applied) becomes the entry, but only if no later write of
+//     that certificate was made meanwhile: writes are numbered as they are made, and the
+//     SQLite store runs the fns of its Updates one at a time, in commit order, so the
+//     highest number is the last state committed. Otherwise the entry is dropped. Keeping
+//     the written state means a certificate that is written again and again is still read
+//     from memory.
 //
 // Records are copied in and out, so no caller shares one with the cache. The cache is
 // bounded; a full shard is emptied, which costs one query per hot key.
 //
 // Do not put it in front of a store that other processes write (PostgreSQL with several
-// nodes): it would serve their changes late.
+// nodes): it would serve their changes late. It relies on the store running the fns of
+// Updates one at a time, as the SQLite store does.
 package readcache
 
 import (
+	"cmp"
 	"context"
 	"hash/maphash"
+	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/iotcertd/iotcertd/internal/iot"
 )
@@ -41,15 +60,28 @@ type Store struct {
 	seed     maphash.Seed
 	perShard int
 	shards   [shards]shard
+	// allDirty counts the Updates running that deleted all registry data: while one
+	// runs, every key is dirty.
+	allDirty atomic.Int64
+	// writeSeq numbers the certificate writes in the order they are made.
+	writeSeq atomic.Uint64
 }
 
 type key struct{ region, id string }
 
 type shard struct {
 	mu sync.Mutex
-	// gen counts the invalidations of keys of this shard.
+	// gen counts the settlements of keys of this shard.
 	gen     uint64
 	entries map[key][]iot.Certificate
+	// dirty holds the keys that Updates still running have written: how many such
+	// Updates, and the number of the last write made.
+	dirty map[key]dirtyKey
+}
+
+type dirtyKey struct {
+	updates   int
+	lastWrite uint64
 }
 
 // New returns s with a cache of at most entries certificate keys (DefaultEntries when
@@ -61,6 +93,7 @@ func New(s iot.Store, entries int) *Store {
 	c := &Store{Store: s, seed: maphash.MakeSeed(), perShard: max(1, entries/shards)}
 	for i := range c.shards {
 		c.shards[i].entries = make(map[key][]iot.Certificate)
+		c.shards[i].dirty = make(map[key]dirtyKey)
 	}
 	return c
 }
@@ -76,9 +109,20 @@ func (c *Store) shard(k key) *shard {
 
 // CertificatesByID returns the records of a certificate, from memory when they are there.
 func (c *Store) CertificatesByID(ctx context.Context, region, id string) ([]*iot.Certificate, error) {
-	k := key{region, id}
+	return c.get(ctx, key{region, id}, false, c.Store.CertificatesByID)
+}
+
+// get returns the records of k from memory, or else from read, and then keeps them when no
+// settlement in k's shard happened meanwhile. With inTx (a read inside an Update), a dirty
+// key is read with read and not kept: the transaction may hold writes of it that are not
+// committed.
+func (c *Store) get(ctx context.Context, k key, inTx bool, read func(ctx context.Context, region, id string) ([]*iot.Certificate, error)) ([]*iot.Certificate, error) {
 	sh := c.shard(k)
 	sh.mu.Lock()
+	if inTx && (sh.dirty[k].updates > 0 || c.allDirty.Load() > 0) {
+		sh.mu.Unlock()
+		return read(ctx, k.region, k.id)
+	}
 	if recs, ok := sh.entries[k]; ok {
 		out := copyOut(recs)
 		sh.mu.Unlock()
@@ -87,45 +131,74 @@ func (c *Store) CertificatesByID(ctx context.Context, region, id string) ([]*iot
 	gen := sh.gen
 	sh.mu.Unlock()
 
-	recs, err := c.Store.CertificatesByID(ctx, region, id)
+	recs, err := read(ctx, k.region, k.id)
 	if err != nil {
 		return nil, err
 	}
 	in := copyIn(recs)
 	sh.mu.Lock()
 	if sh.gen == gen {
-		if len(sh.entries) >= c.perShard {
-			clear(sh.entries)
-		}
-		sh.entries[k] = in
+		sh.put(k, in, c.perShard)
 	}
 	sh.mu.Unlock()
 	return recs, nil
 }
 
-// Update runs fn through the underlying store and then drops the entries of every
-// certificate fn wrote, whatever the outcome (a failed commit leaves them unchanged, and
-// dropping an entry is always safe).
+// put keeps recs as k's entry, emptying the shard first when it is full. The caller holds
+// sh.mu.
+func (sh *shard) put(k key, recs []iot.Certificate, perShard int) {
+	if _, ok := sh.entries[k]; !ok && len(sh.entries) >= perShard {
+		clear(sh.entries)
+	}
+	sh.entries[k] = recs
+}
+
+// Update runs fn through the underlying store and then settles every certificate fn
+// wrote, whatever the outcome (a failed Update wrote nothing, and dropping an entry is
+// always safe).
 func (c *Store) Update(ctx context.Context, fn func(tx iot.Tx) error) error {
 	w := &writes{}
+	var last *recordingTx
 	err := c.Store.Update(ctx, func(tx iot.Tx) error {
-		return fn(&recordingTx{Tx: tx, w: w})
+		last = &recordingTx{Tx: tx, c: c, w: w, views: map[key]*view{}}
+		return fn(last)
 	})
 	if w.all {
 		c.invalidateAll()
 	}
-	for _, k := range w.keys {
-		c.invalidate(k)
+	for k, seq := range w.keys {
+		var v *view
+		if err == nil && !w.all && last != nil {
+			v = last.views[k]
+		}
+		c.settle(k, seq, v)
+	}
+	if w.all {
+		c.allDirty.Add(-1)
 	}
 	return err
 }
 
-func (c *Store) invalidate(k key) {
+// settle takes back one Update's dirty mark of k, whose last write by that Update was
+// number seq, and replaces k's entry with v when v is known and no later write of k was
+// made; otherwise it drops the entry.
+func (c *Store) settle(k key, seq uint64, v *view) {
 	sh := c.shard(k)
 	sh.mu.Lock()
+	defer sh.mu.Unlock()
 	sh.gen++
-	delete(sh.entries, k)
-	sh.mu.Unlock()
+	d := sh.dirty[k]
+	if v != nil && v.known && d.lastWrite == seq {
+		sh.put(k, slices.Clone(v.recs), c.perShard)
+	} else {
+		delete(sh.entries, k)
+	}
+	if d.updates > 1 {
+		d.updates--
+		sh.dirty[k] = d
+	} else {
+		delete(sh.dirty, k)
+	}
 }
 
 func (c *Store) invalidateAll() {
@@ -138,36 +211,118 @@ func (c *Store) invalidateAll() {
 	}
 }
 
-// writes is what the attempts of one Update wrote. The store runs one attempt of fn at a
-// time, so it needs no lock.
+// writes is what the attempts of one Update wrote: each key with the number of the last
+// write of it. The store runs one attempt of fn at a time, so it needs no lock.
 type writes struct {
-	keys []key
+	keys map[key]uint64
 	all  bool
 }
 
-// recordingTx is a transaction that notes the certificates it writes.
+// view is what a transaction knows of a certificate's records: what it read, with its own
+// writes applied since, in the store's order (by owner). known is false when the
+// transaction wrote the certificate without reading it first.
+type view struct {
+	recs  []iot.Certificate
+	known bool
+}
+
+// recordingTx is a transaction that marks dirty, and numbers, the certificate writes it
+// makes, keeps its view of the certificates it touches, and reads clean keys from memory.
 type recordingTx struct {
 	iot.Tx
-	w *writes
+	c     *Store
+	w     *writes
+	views map[key]*view
+}
+
+// wrote marks k dirty (once per Update) and numbers the write about to be made, before
+// it goes to the store.
+func (t *recordingTx) wrote(k key) {
+	sh := t.c.shard(k)
+	sh.mu.Lock()
+	d := sh.dirty[k]
+	if t.w.keys == nil {
+		t.w.keys = make(map[key]uint64)
+	}
+	if _, ok := t.w.keys[k]; !ok {
+		d.updates++
+	}
+	d.lastWrite = t.c.writeSeq.Add(1)
+	sh.dirty[k] = d
+	sh.mu.Unlock()
+	t.w.keys[k] = d.lastWrite
+}
+
+// apply changes t's view of k by a write that succeeded: change adds, replaces or removes
+// the record it wrote.
+func (t *recordingTx) apply(k key, change func(recs []iot.Certificate) []iot.Certificate) {
+	v := t.views[k]
+	if v == nil {
+		t.views[k] = &view{}
+		return
+	}
+	if v.known {
+		v.recs = change(v.recs)
+		slices.SortStableFunc(v.recs, func(a, b iot.Certificate) int { return cmp.Compare(a.Owner, b.Owner) })
+	}
+}
+
+func (t *recordingTx) CertificatesByID(ctx context.Context, region, id string) ([]*iot.Certificate, error) {
+	k := key{region, id}
+	recs, err := t.c.get(ctx, k, true, t.Tx.CertificatesByID)
+	if err == nil {
+		t.views[k] = &view{recs: copyIn(recs), known: true}
+	}
+	return recs, err
 }
 
 func (t *recordingTx) CreateCertificate(ctx context.Context, cert *iot.Certificate) error {
-	t.w.keys = append(t.w.keys, key{cert.Region, cert.ID})
-	return t.Tx.CreateCertificate(ctx, cert)
+	k := key{cert.Region, cert.ID}
+	t.wrote(k)
+	if err := t.Tx.CreateCertificate(ctx, cert); err != nil {
+		delete(t.views, k)
+		return err
+	}
+	t.apply(k, func(recs []iot.Certificate) []iot.Certificate { return append(recs, *cert) })
+	return nil
 }
 
 func (t *recordingTx) PutCertificate(ctx context.Context, cert *iot.Certificate) error {
-	t.w.keys = append(t.w.keys, key{cert.Region, cert.ID})
-	return t.Tx.PutCertificate(ctx, cert)
+	k := key{cert.Region, cert.ID}
+	t.wrote(k)
+	if err := t.Tx.PutCertificate(ctx, cert); err != nil {
+		delete(t.views, k)
+		return err
+	}
+	t.apply(k, func(recs []iot.Certificate) []iot.Certificate {
+		i := slices.IndexFunc(recs, func(r iot.Certificate) bool { return r.RecordID == cert.RecordID })
+		if i < 0 {
+			return append(recs, *cert)
+		}
+		recs[i] = *cert
+		return recs
+	})
+	return nil
 }
 
 func (t *recordingTx) DeleteCertificate(ctx context.Context, cert *iot.Certificate) error {
-	t.w.keys = append(t.w.keys, key{cert.Region, cert.ID})
-	return t.Tx.DeleteCertificate(ctx, cert)
+	k := key{cert.Region, cert.ID}
+	t.wrote(k)
+	if err := t.Tx.DeleteCertificate(ctx, cert); err != nil {
+		delete(t.views, k)
+		return err
+	}
+	t.apply(k, func(recs []iot.Certificate) []iot.Certificate {
+		return slices.DeleteFunc(recs, func(r iot.Certificate) bool { return r.RecordID == cert.RecordID })
+	})
+	return nil
 }
 
 func (t *recordingTx) DeleteRegistryData(ctx context.Context) error {
-	t.w.all = true
+	if !t.w.all {
+		t.c.allDirty.Add(1)
+		t.w.all = true
+	}
 	return t.Tx.DeleteRegistryData(ctx)
 }
 

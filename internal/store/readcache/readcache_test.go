@@ -2,10 +2,13 @@ package readcache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/iotcertd/iotcertd/internal/iot"
 	"github.com/iotcertd/iotcertd/internal/store/sqlite"
@@ -74,6 +77,10 @@ func (t *fakeTx) PutCertificate(_ context.Context, c *iot.Certificate) error {
 	cp := *c
 	t.f.recs[c.ID] = &cp
 	return nil
+}
+
+func (t *fakeTx) CertificatesByID(ctx context.Context, region, id string) ([]*iot.Certificate, error) {
+	return t.f.CertificatesByID(ctx, region, id)
 }
 
 func (t *fakeTx) DeleteRegistryData(context.Context) error {
@@ -209,5 +216,293 @@ func TestBounded(t *testing.T) {
 	}
 	if total > 128 {
 		t.Fatalf("%d entries cached, bound 128", total)
+	}
+}
+
+// txStatus reads id's status inside a transaction.
+func txStatus(t *testing.T, tx iot.Tx, id string) iot.Status {
+	t.Helper()
+	recs, err := tx.CertificatesByID(context.Background(), "r", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) == 0 {
+		return ""
+	}
+	return recs[0].Status
+}
+
+func (f *fakeStore) readCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.reads
+}
+
+// TestTxReadsCleanKeysFromMemory: a transaction's read of a certificate nobody is writing
+// comes from memory; once the transaction has written it, its reads go to the store and see
+// the write.
+func TestTxReadsCleanKeysFromMemory(t *testing.T) {
+	f := newFake("x")
+	c := New(f, 0)
+	status(t, c, "x") // cached
+	err := c.Update(context.Background(), func(tx iot.Tx) error {
+		if got := txStatus(t, tx, "x"); got != iot.StatusInactive {
+			t.Errorf("first read in the transaction: %q, want INACTIVE", got)
+		}
+		if n := f.readCount(); n != 1 {
+			t.Errorf("the clean key was read from the store (%d reads, want 1)", n)
+		}
+		if err := tx.PutCertificate(context.Background(), &iot.Certificate{Region: "r", ID: "x", Owner: "a", Status: iot.StatusActive}); err != nil {
+			return err
+		}
+		if got := txStatus(t, tx, "x"); got != iot.StatusActive {
+			t.Errorf("read after the transaction's own write: %q, want ACTIVE", got)
+		}
+		if n := f.readCount(); n != 2 {
+			t.Errorf("the written key was not read from the store (%d reads, want 2)", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := status(t, c, "x"); got != iot.StatusActive {
+		t.Fatalf("after the Update: %q, want ACTIVE", got)
+	}
+}
+
+// TestTxReadsOthersDirtyKeysFromStore: while one Update has written a certificate and not
+// returned (in the SQLite store its write may sit uncommitted in a transaction the next
+// Update shares), another Update's read of it goes to the store, and the cache is not
+// filled from it; the same holds for every key while an Update deletes all registry data.
+func TestTxReadsOthersDirtyKeysFromStore(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		write func(tx iot.Tx) error
+		want  iot.Status
+	}{
+		{"put", func(tx iot.Tx) error {
+			return tx.PutCertificate(context.Background(), &iot.Certificate{Region: "r", ID: "x", Owner: "a", Status: iot.StatusActive})
+		}, iot.StatusActive},
+		{"delete all", func(tx iot.Tx) error { return tx.DeleteRegistryData(context.Background()) }, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake("x")
+			c := New(f, 0)
+			status(t, c, "x") // cached: INACTIVE
+			written := make(chan struct{})
+			release := make(chan struct{})
+			done := make(chan error)
+			go func() {
+				done <- c.Update(context.Background(), func(tx iot.Tx) error {
+					if err := tc.write(tx); err != nil {
+						return err
+					}
+					close(written)
+					<-release
+					return nil
+				})
+			}()
+			<-written
+			err := c.Update(context.Background(), func(tx iot.Tx) error {
+				if got := txStatus(t, tx, "x"); got != tc.want {
+					t.Errorf("read in a transaction while another Update's write is pending: %q, want %q", got, tc.want)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := f.readCount(); n != 2 {
+				t.Errorf("%d store reads, want 2 (the first read and the dirty one)", n)
+			}
+			close(release)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if got := status(t, c, "x"); got != tc.want {
+				t.Fatalf("after both Updates: %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestReadModifyWriteOnSQLite runs concurrent read-modify-write Updates of one certificate
+// on the SQLite store, whose group commit runs them in shared transactions: every fn must
+// read the version the previous one wrote (a stale read from memory would fail the
+// versioned write with a conflict), and no increment may be lost.
+func TestReadModifyWriteOnSQLite(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(s, 0)
+	t.Cleanup(func() { _ = c.Close() })
+	id := fmt.Sprintf("%064x", 1)
+	cert := &iot.Certificate{RecordID: fmt.Sprintf("%032x", 1), Region: "r", ID: id, Owner: "111122223333",
+		Status: iot.StatusInactive, Mode: iot.ModeDefault, PEM: "pem", CreatedAt: time.UnixMilli(1000).UTC()}
+	if err := c.Update(ctx, func(tx iot.Tx) error { return tx.CreateCertificate(ctx, cert) }); err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 16, 40
+	var conflicts atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				err := c.Update(ctx, func(tx iot.Tx) error {
+					recs, err := tx.CertificatesByID(ctx, "r", id)
+					if err != nil {
+						return err
+					}
+					rec := recs[0]
+					rec.CustomerVersion++
+					err = tx.PutCertificate(ctx, rec)
+					if errors.Is(err, iot.ErrConflict) {
+						conflicts.Add(1)
+					}
+					return err
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				// A read outside, to keep the cache filled between the writes.
+				if _, err := c.CertificatesByID(ctx, "r", id); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := conflicts.Load(); n != 0 {
+		t.Errorf("%d writes found their read stale", n)
+	}
+	recs, err := s.CertificatesByID(ctx, "r", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recs[0].CustomerVersion; got != workers*each {
+		t.Fatalf("customer version %d after %d increments", got, workers*each)
+	}
+}
+
+// TestWrittenStateIsKept: after an Update that read and wrote a certificate, the records as
+// it left them are served from memory, to readers and to the next transaction.
+func TestWrittenStateIsKept(t *testing.T) {
+	f := newFake("x")
+	c := New(f, 0)
+	rmw := func(st iot.Status) {
+		t.Helper()
+		err := c.Update(context.Background(), func(tx iot.Tx) error {
+			recs, err := tx.CertificatesByID(context.Background(), "r", "x")
+			if err != nil {
+				return err
+			}
+			recs[0].Status = st
+			return tx.PutCertificate(context.Background(), recs[0])
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rmw(iot.StatusActive) // one store read: the key was not cached
+	rmw(iot.StatusRevoked)
+	if got := status(t, c, "x"); got != iot.StatusRevoked {
+		t.Fatalf("after two writes: %q, want REVOKED", got)
+	}
+	if n := f.readCount(); n != 1 {
+		t.Fatalf("%d store reads, want 1: the written state was not kept", n)
+	}
+}
+
+// TestEarlierWriterDoesNotOverwriteLater: an Update whose write of a certificate was
+// followed by another Update's write of it, not yet settled, drops the entry instead of
+// keeping its own, older, view.
+func TestEarlierWriterDoesNotOverwriteLater(t *testing.T) {
+	f := newFake("x")
+	c := New(f, 0)
+	bWrote := make(chan struct{})
+	releaseB := make(chan struct{})
+	bDone := make(chan error)
+	aWrote := make(chan struct{})
+	aDone := make(chan error)
+	go func() {
+		aDone <- c.Update(context.Background(), func(tx iot.Tx) error {
+			recs, err := tx.CertificatesByID(context.Background(), "r", "x")
+			if err != nil {
+				return err
+			}
+			recs[0].Status = iot.StatusActive
+			if err := tx.PutCertificate(context.Background(), recs[0]); err != nil {
+				return err
+			}
+			close(aWrote)
+			<-bWrote // B writes after A, and A settles while B is still running
+			return nil
+		})
+	}()
+	<-aWrote
+	go func() {
+		bDone <- c.Update(context.Background(), func(tx iot.Tx) error {
+			recs, err := tx.CertificatesByID(context.Background(), "r", "x")
+			if err != nil {
+				return err
+			}
+			recs[0].Status = iot.StatusRevoked
+			if err := tx.PutCertificate(context.Background(), recs[0]); err != nil {
+				return err
+			}
+			close(bWrote)
+			<-releaseB
+			return nil
+		})
+	}()
+	if err := <-aDone; err != nil {
+		t.Fatal(err)
+	}
+	before := f.readCount()
+	if got := status(t, c, "x"); got != iot.StatusRevoked {
+		t.Fatalf("after A settled with B's later write pending: %q from the cache, want the store's REVOKED", got)
+	}
+	if f.readCount() != before+1 {
+		t.Fatal("the read was served from memory: A kept its view over a later write")
+	}
+	close(releaseB)
+	if err := <-bDone; err != nil {
+		t.Fatal(err)
+	}
+	if got := status(t, c, "x"); got != iot.StatusRevoked {
+		t.Fatalf("after B settled: %q, want REVOKED", got)
+	}
+}
+
+// TestFailedUpdateKeepsNothing: an Update whose fn fails after writing leaves no entry of
+// what it wrote.
+func TestFailedUpdateKeepsNothing(t *testing.T) {
+	f := newFake("x")
+	c := New(f, 0)
+	status(t, c, "x")
+	failed := errors.New("fn failed")
+	err := c.Update(context.Background(), func(tx iot.Tx) error {
+		recs, err := tx.CertificatesByID(context.Background(), "r", "x")
+		if err != nil {
+			return err
+		}
+		recs[0].Status = iot.StatusActive
+		if err := tx.PutCertificate(context.Background(), recs[0]); err != nil {
+			return err
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("Update returned %v", err)
+	}
+	before := f.readCount()
+	status(t, c, "x")
+	if f.readCount() != before+1 {
+		t.Fatal("after a failed Update the certificate was served from memory")
 	}
 }
