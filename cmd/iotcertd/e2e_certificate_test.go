@@ -208,8 +208,18 @@ func TestCertificateCreateKeysAndCertificate(t *testing.T) {
 	if !ok || !rsaPub.Equal(&priv.PublicKey) {
 		t.Fatalf("public key PEM (%T) does not match the private key", pub)
 	}
-	if d := describe(t, a, id); d.Status != types.CertificateStatusInactive {
+	d := describe(t, a, id)
+	if d.Status != types.CertificateStatusInactive {
 		t.Fatalf("default status %s, want INACTIVE", d.Status)
+	}
+	// notBefore is 120 s before the signature, which is the call's or, for a certificate
+	// signed ahead by the key pool, at most a minute earlier (docs/aws-behaviour.md).
+	created := aws.ToTime(d.CreationDate)
+	if latest, earliest := created.Add(-120*time.Second), created.Add(-180*time.Second-time.Second); x.NotBefore.After(latest) || x.NotBefore.Before(earliest) {
+		t.Fatalf("notBefore %v for a certificate created at %v, want within [%v, %v]", x.NotBefore, created, earliest, latest)
+	}
+	if d.Validity == nil || !aws.ToTime(d.Validity.NotBefore).Equal(x.NotBefore) {
+		t.Fatalf("validity %+v, want notBefore %v", d.Validity, x.NotBefore)
 	}
 
 	active := must(a.CreateKeysAndCertificate(ctx, &iot.CreateKeysAndCertificateInput{SetAsActive: true})).T(t)

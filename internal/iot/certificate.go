@@ -101,30 +101,48 @@ type KeysAndCertificate struct {
 	PrivateKeyPEM  string
 }
 
+// presignedMaxAge is how long before a CreateKeysAndCertificate call its certificate may
+// have been signed, when the key source signed it ahead: its notBefore (120 s before the
+// signature, as in AWS's example) is then at most this much earlier than AWS's. Older
+// certificates are signed again during the call.
+const presignedMaxAge = time.Minute
+
 // CreateKeysAndCertificate makes a fresh RSA-2048 key pair and a certificate for it signed
-// by the server's issuing CA.
+// by the server's issuing CA. With a key source, both usually come ready-made: the key
+// generated ahead, and the certificate signed ahead (see presignedMaxAge).
 func (s *Service) CreateKeysAndCertificate(ctx context.Context, c Caller, in CreateKeysAndCertificateInput) (*KeysAndCertificate, error) {
-	var rsaKey *rsa.PrivateKey
+	var cred *pki.Credentials
 	var err error
 	if s.keys != nil {
-		rsaKey, err = s.keys.Get(ctx)
+		cred, err = s.keys.Get(ctx)
 	} else {
-		rsaKey, err = pki.GenerateKey()
+		var k *rsa.PrivateKey
+		if k, err = pki.GenerateKey(); err == nil {
+			cred = &pki.Credentials{Key: k}
+		}
 	}
 	if err != nil {
 		return nil, internal(err)
 	}
-	cert, err := s.issue(ctx, c, &rsaKey.PublicKey, in.SetAsActive)
+	if cred.PublicKeyPEM == "" || cred.PrivateKeyPEM == "" {
+		if cred.PublicKeyPEM, cred.PrivateKeyPEM, err = pki.EncodeKeyPair(cred.Key); err != nil {
+			return nil, internal(err)
+		}
+	}
+	now := s.now()
+	x := cred.Certificate
+	if x == nil || cred.Issuer != s.issuer || cred.SignedAt.After(now) || now.Sub(cred.SignedAt) > presignedMaxAge {
+		if x, err = s.sign(&cred.Key.PublicKey, now); err != nil {
+			return nil, err
+		}
+	}
+	cert, err := s.record(ctx, c, x, in.SetAsActive, now)
 	if err != nil {
 		return nil, err
 	}
-	pub, priv, err := pki.EncodeKeyPair(rsaKey)
-	if err != nil {
-		return nil, internal(err)
-	}
 	return &KeysAndCertificate{
 		CertificateARN: cert.ARN(), CertificateID: cert.ID, CertificatePEM: cert.PEM,
-		PublicKeyPEM: pub, PrivateKeyPEM: priv,
+		PublicKeyPEM: cred.PublicKeyPEM, PrivateKeyPEM: cred.PrivateKeyPEM,
 	}, nil
 }
 
@@ -164,6 +182,15 @@ func (s *Service) CreateCertificateFromCSR(ctx context.Context, c Caller, in Cre
 // issue signs a certificate for pub and records it in the caller's registry.
 func (s *Service) issue(ctx context.Context, c Caller, pub any, active bool) (*Certificate, error) {
 	now := s.now()
+	x, err := s.sign(pub, now)
+	if err != nil {
+		return nil, err
+	}
+	return s.record(ctx, c, x, active, now)
+}
+
+// sign signs a certificate for pub with the issuing CA at now.
+func (s *Service) sign(pub any, now time.Time) (*x509.Certificate, error) {
 	der, err := s.issuer.Issue(pub, now)
 	if err != nil {
 		return nil, internal(err)
@@ -172,12 +199,17 @@ func (s *Service) issue(ctx context.Context, c Caller, pub any, active bool) (*C
 	if err != nil {
 		return nil, internal(err)
 	}
+	return x, nil
+}
+
+// record records the issued certificate x in the caller's registry, created at now.
+func (s *Service) record(ctx context.Context, c Caller, x *x509.Certificate, active bool, now time.Time) (*Certificate, error) {
 	status := StatusInactive
 	if active {
 		status = StatusActive
 	}
 	cert := newCertificate(c, x, status, ModeDefault, now)
-	err = s.update(ctx, func(tx Tx) error { return tx.CreateCertificate(ctx, cert) })
+	err := s.update(ctx, func(tx Tx) error { return tx.CreateCertificate(ctx, cert) })
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package iot
 import (
 	"context"
 	"crypto/rand"
-	"crypto/rsa"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -36,9 +35,13 @@ type Sealer interface {
 	Open(sealed, associatedData []byte) ([]byte, error)
 }
 
-// KeySource hands out fresh RSA-2048 device keys (a pool filled ahead of demand).
+// KeySource hands out fresh RSA-2048 device keys (a pool filled ahead of demand), each
+// with a certificate signed ahead when it has one.
 type KeySource interface {
-	Get(ctx context.Context) (*rsa.PrivateKey, error)
+	Get(ctx context.Context) (*pki.Credentials, error)
+	// SetIssuer gives the source the issuing CA and the clock to sign certificates ahead
+	// with.
+	SetIssuer(iss *pki.Issuer, now func() time.Time)
 }
 
 // Config holds what a Service needs.
@@ -77,6 +80,9 @@ func NewService(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.issuer = iss
+	if s.keys != nil {
+		s.keys.SetIssuer(iss, s.now)
+	}
 	return s, nil
 }
 

@@ -23,6 +23,18 @@ const generatedKeyBits = 2048
 // on an empty pool), so holding back the fillers costs no throughput.
 const refillQuiet = 100 * time.Millisecond
 
+// Certificates signed ahead. Once the pool has an issuer (SetIssuer), a filler signs a
+// certificate for each key it makes, so that CreateKeysAndCertificate costs neither a key
+// generation nor a signature. A certificate's notBefore is 120 s before it was signed, so a
+// certificate signed ahead is a little older than the call that hands it out; the pool
+// keeps that gap small by signing again every certificate older than resignAfter, checking
+// every resignEvery while no Get has come for refillQuiet. Callers decide how old a
+// certificate they accept (Credentials.SignedAt).
+const (
+	resignAfter = 20 * time.Second
+	resignEvery = 5 * time.Second
+)
+
 // fillerRetryDelay is how long a pool filler waits after a failed key
 // generation before trying again, so a broken entropy source does not turn
 // into a busy loop.
@@ -54,13 +66,32 @@ func EncodeKeyPair(k *rsa.PrivateKey) (publicPEM, privatePEM string, err error) 
 	return publicPEM, privatePEM, nil
 }
 
+// Credentials are a device key pair ready to hand out, with its PEM encodings, and a
+// certificate for it when one was signed ahead.
+type Credentials struct {
+	Key                         *rsa.PrivateKey
+	PublicKeyPEM, PrivateKeyPEM string
+	// Certificate was signed for Key by Issuer at SignedAt; nil when none was.
+	Certificate *x509.Certificate
+	Issuer      *Issuer
+	SignedAt    time.Time
+}
+
+// issuerClock is an issuer and the clock it signs by.
+type issuerClock struct {
+	iss *Issuer
+	now func() time.Time
+}
+
 // KeyPool keeps up to a fixed number of RSA-2048 keys ready so that bursts of
-// CreateKeysAndCertificate calls do not each wait for a key to be generated.
-// Background fillers generate keys only while the pool is below capacity, so
-// an idle, full pool costs no CPU. It is safe for concurrent use.
+// CreateKeysAndCertificate calls do not each wait for a key to be generated, and, once
+// it has an issuer, a certificate signed for each. Background fillers generate keys only
+// while the pool is below capacity; an idle, full pool only signs its certificates again
+// as they age (about one signature per key every resignAfter). It is safe for concurrent
+// use.
 type KeyPool struct {
-	// keys holds the ready keys; it is nil when pooling is disabled.
-	keys chan *rsa.PrivateKey
+	// keys holds the ready credentials; it is nil when pooling is disabled.
+	keys chan *Credentials
 	// slots holds one token per key the pool may still produce. A filler
 	// takes a token before generating and Get returns one after taking a
 	// key, so ready keys plus keys being generated never exceed capacity
@@ -81,6 +112,10 @@ type KeyPool struct {
 	// now and wait are time.Now and a stop-aware sleep, replaced in tests.
 	now  func() time.Time
 	wait func(p *KeyPool, d time.Duration) bool
+	// issuer signs certificates ahead once SetIssuer has set it; issuerSet is closed then.
+	issuer       atomic.Pointer[issuerClock]
+	issuerSet    chan struct{}
+	setIssuerOne sync.Once
 
 	stop      chan struct{}
 	stopOnce  sync.Once
@@ -115,6 +150,7 @@ func newPool(generate func() (*rsa.PrivateKey, error), retryDelay time.Duration)
 		wait:       (*KeyPool).sleep,
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
+		issuerSet:  make(chan struct{}),
 	}
 }
 
@@ -125,15 +161,16 @@ func (p *KeyPool) start(size, workers int) *KeyPool {
 		return p
 	}
 	workers = max(1, min(workers, runtime.GOMAXPROCS(0), size))
-	p.keys = make(chan *rsa.PrivateKey, size)
+	p.keys = make(chan *Credentials, size)
 	p.slots = make(chan struct{}, size)
 	for range size {
 		p.slots <- struct{}{}
 	}
-	p.fillersWG.Add(workers)
+	p.fillersWG.Add(workers + 1)
 	for range workers {
 		go p.fill()
 	}
+	go p.resign()
 	go func() {
 		p.fillersWG.Wait()
 		close(p.done)
@@ -173,7 +210,78 @@ func (p *KeyPool) fill() {
 			continue
 		}
 		// Never blocks: the slot taken above reserved room for this key.
-		p.keys <- k
+		p.keys <- p.prepare(k)
+	}
+}
+
+// SetIssuer makes the pool sign a certificate with iss, at the time now gives, for every
+// key it makes from now on and for those it holds (when they are next checked).
+func (p *KeyPool) SetIssuer(iss *Issuer, now func() time.Time) {
+	p.issuer.Store(&issuerClock{iss: iss, now: now})
+	p.setIssuerOne.Do(func() { close(p.issuerSet) })
+}
+
+// prepare encodes k and, when the pool has an issuer, signs a certificate for it. Neither
+// can fail for a key GenerateKey made; should they, the credentials go without the
+// encodings or the certificate, and the caller makes them.
+func (p *KeyPool) prepare(k *rsa.PrivateKey) *Credentials {
+	c := &Credentials{Key: k}
+	if pub, priv, err := EncodeKeyPair(k); err == nil {
+		c.PublicKeyPEM, c.PrivateKeyPEM = pub, priv
+	}
+	p.sign(c)
+	return c
+}
+
+// sign signs a certificate for c's key with the pool's issuer, if it has one.
+func (p *KeyPool) sign(c *Credentials) {
+	ic := p.issuer.Load()
+	if ic == nil {
+		return
+	}
+	now := ic.now()
+	der, err := ic.iss.Issue(&c.Key.PublicKey, now)
+	if err != nil {
+		return
+	}
+	x, err := x509.ParseCertificate(der)
+	if err != nil {
+		return
+	}
+	c.Certificate, c.Issuer, c.SignedAt = x, ic.iss, now
+}
+
+// resign signs again, every resignEvery while the pool is quiet, the certificates of the
+// credentials it holds that are older than resignAfter or were signed by another issuer
+// (or not at all). It takes one credential at a time out of the pool, so a Get meanwhile
+// finds all the others.
+func (p *KeyPool) resign() {
+	defer p.fillersWG.Done()
+	select {
+	case <-p.stop:
+		return
+	case <-p.issuerSet:
+	}
+	for p.wait(p, resignEvery) {
+		ic := p.issuer.Load()
+		if ic == nil || !p.awaitQuiet() {
+			continue
+		}
+		for range len(p.keys) {
+			var c *Credentials
+			select {
+			case c = <-p.keys:
+			default:
+			}
+			if c == nil {
+				break
+			}
+			if c.Certificate == nil || c.Issuer != ic.iss || ic.now().Sub(c.SignedAt) >= resignAfter {
+				p.sign(c)
+			}
+			// Never blocks: the credentials taken out above left their room.
+			p.keys <- c
+		}
 	}
 }
 
@@ -204,12 +312,12 @@ func (p *KeyPool) sleep(d time.Duration) bool {
 	}
 }
 
-// Get returns a ready key from the pool at once if there is one; otherwise it
-// generates a key in the caller's goroutine, holding no lock, so callers are
-// never queued behind each other. It returns ctx's error if ctx is already
-// done. Get keeps working after Close; it then only drains the remaining keys
-// before generating.
-func (p *KeyPool) Get(ctx context.Context) (*rsa.PrivateKey, error) {
+// Get returns ready credentials from the pool at once if there are some; otherwise it
+// generates a key in the caller's goroutine, holding no lock, so callers are never queued
+// behind each other, and returns it alone, without encodings or certificate. It returns
+// ctx's error if ctx is already done. Get keeps working after Close; it then only drains
+// the remaining keys before generating.
+func (p *KeyPool) Get(ctx context.Context) (*Credentials, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -218,15 +326,19 @@ func (p *KeyPool) Get(ctx context.Context) (*rsa.PrivateKey, error) {
 	}
 	if p.keys != nil {
 		select {
-		case k := <-p.keys:
+		case c := <-p.keys:
 			// Never blocks: this key held a slot that is now free again.
 			p.slots <- struct{}{}
-			return k, nil
+			return c, nil
 		default:
 		}
 	}
 	p.misses.Add(1)
-	return p.generate()
+	k, err := p.generate()
+	if err != nil {
+		return nil, err
+	}
+	return &Credentials{Key: k}, nil
 }
 
 // Len returns the number of keys ready in the pool.

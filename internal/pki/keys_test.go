@@ -102,9 +102,17 @@ func TestKeyPoolGetReturnsValidDistinctKeys(t *testing.T) {
 			}
 			seen := make(map[string]bool)
 			for range tc.gets {
-				k, err := p.Get(t.Context())
+				c, err := p.Get(t.Context())
 				if err != nil {
 					t.Fatalf("Get: %v", err)
+				}
+				k := c.Key
+				// A key made in Get comes without encodings; a pooled one with its own.
+				if pub, priv, err := EncodeKeyPair(k); c.PublicKeyPEM != "" && (err != nil || pub != c.PublicKeyPEM || priv != c.PrivateKeyPEM) {
+					t.Errorf("the credentials' PEMs are not the key's (%v)", err)
+				}
+				if c.Certificate != nil {
+					t.Errorf("a pool with no issuer handed out a certificate")
 				}
 				if err := k.Validate(); err != nil {
 					t.Errorf("Validate: %v", err)
@@ -369,5 +377,125 @@ func TestKeyPoolWaitsForQuiet(t *testing.T) {
 	}
 	if since := at.Sub(time.Unix(0, p.lastGet.Load())); since < p.quiet {
 		t.Fatalf("generated %v after the last Get, want at least %v", since, p.quiet)
+	}
+}
+
+// TestKeyPoolSignsAhead checks that a pool with an issuer hands out each key with its
+// encodings and a certificate for it, signed by the issuer at the issuer clock's time.
+func TestKeyPoolSignsAhead(t *testing.T) {
+	t.Parallel()
+	iss, _, _ := newTestIssuer(t)
+	key, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPool(func() (*rsa.PrivateKey, error) { return key, nil }, time.Millisecond)
+	p.SetIssuer(iss, func() time.Time { return testNow })
+	p.start(2, 1)
+	t.Cleanup(p.Close)
+	waitFor(t, "the pool to fill", func() bool { return p.Len() == 2 })
+	c, err := p.Get(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Certificate == nil || c.Issuer != iss || !c.SignedAt.Equal(testNow) {
+		t.Fatalf("credentials: certificate %v, issuer %p (want %p), signed at %v (want %v)", c.Certificate != nil, c.Issuer, iss, c.SignedAt, testNow)
+	}
+	if err := c.Certificate.CheckSignatureFrom(iss.Certificate()); err != nil {
+		t.Fatalf("the certificate is not signed by the issuer: %v", err)
+	}
+	if !c.Certificate.PublicKey.(*rsa.PublicKey).Equal(&key.PublicKey) {
+		t.Fatal("the certificate is not for the key")
+	}
+	if want := testNow.Add(-backdate).Truncate(time.Second); !c.Certificate.NotBefore.Equal(want) {
+		t.Fatalf("notBefore %v, want %v", c.Certificate.NotBefore, want)
+	}
+	if pub, priv, err := EncodeKeyPair(key); err != nil || pub != c.PublicKeyPEM || priv != c.PrivateKeyPEM {
+		t.Fatalf("the credentials' PEMs are not the key's (%v)", err)
+	}
+}
+
+// TestKeyPoolResigns checks that the pool signs again the certificates it holds once they
+// are resignAfter old, or were signed by an issuer it no longer has, and leaves younger
+// ones alone. Each round of the re-signer is started by the test.
+func TestKeyPoolResigns(t *testing.T) {
+	t.Parallel()
+	iss, _, _ := newTestIssuer(t)
+	key, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	clock := testNow
+	now := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return clock
+	}
+	advance := func(d time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		clock = clock.Add(d)
+	}
+	tick := make(chan struct{})
+	p := newPool(func() (*rsa.PrivateKey, error) { return key, nil }, time.Millisecond)
+	p.wait = func(p *KeyPool, _ time.Duration) bool {
+		select {
+		case <-tick:
+			return true
+		case <-p.stop:
+			return false
+		}
+	}
+	p.SetIssuer(iss, now)
+	p.start(2, 1)
+	t.Cleanup(p.Close)
+	waitFor(t, "the pool to fill", func() bool { return p.Len() == 2 })
+	// round runs one round of the re-signer: the second tick is taken only once the
+	// round the first one started is over.
+	round := func() {
+		tick <- struct{}{}
+		tick <- struct{}{}
+	}
+	signedAt := func() []time.Time {
+		var out []time.Time
+		var held []*Credentials
+		for range p.Len() {
+			c := <-p.keys
+			held = append(held, c)
+			out = append(out, c.SignedAt)
+		}
+		for _, c := range held {
+			p.keys <- c
+		}
+		return out
+	}
+	start := now()
+
+	advance(resignAfter - time.Second)
+	round()
+	for _, at := range signedAt() {
+		if !at.Equal(start) {
+			t.Fatalf("a certificate %v old was signed again at %v", resignAfter-time.Second, at)
+		}
+	}
+
+	advance(time.Second)
+	round()
+	for _, at := range signedAt() {
+		if !at.Equal(start.Add(resignAfter)) {
+			t.Fatalf("a certificate %v old was not signed again (signed at %v)", resignAfter, at)
+		}
+	}
+
+	other, _, _ := newTestIssuer(t)
+	p.SetIssuer(other, now)
+	round()
+	c, err := p.Get(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != other || c.Certificate.CheckSignatureFrom(other.Certificate()) != nil {
+		t.Fatal("after the issuer changed, the pool still holds a certificate of the old one")
 	}
 }
