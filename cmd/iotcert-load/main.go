@@ -96,6 +96,7 @@ type loadConfig struct {
 	JSON        bool
 	Profile     string
 	ProfileOut  string
+	Warmup      int
 	Workload    string
 }
 
@@ -127,6 +128,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&c.JSON, "json", false, "also print the result as one JSON line")
 	fs.StringVar(&c.Profile, "server-pprof", "", "the server's --pprof address (loopback HOST:PORT): fetch a CPU profile of the run, after setup")
 	fs.StringVar(&c.ProfileOut, "server-pprof-out", "cpu.prof", "where -server-pprof writes the profile")
+	fs.IntVar(&c.Warmup, "warmup", 0, "SDK client: before the run, every client makes this many ListCertificates calls (page size 1), not counted, so that connection set-up and the client's first-call costs are not measured")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -170,6 +172,10 @@ func (c *loadConfig) check() error {
 		return errors.New("-concurrency must be in [1, 1024]")
 	case c.Client != "sdk" && c.Client != "raw":
 		return errors.New("-client is sdk or raw")
+	case c.Warmup < 0 || c.Warmup > 100:
+		return errors.New("-warmup must be in [0, 100]")
+	case c.Warmup > 0 && c.Client != "sdk":
+		return errors.New("-warmup is for the SDK client")
 	case c.PageSize < 1 || c.PageSize > 250:
 		return errors.New("-page-size must be in [1, 250]")
 	case c.Pages < 1 || c.Pages > 10000:

@@ -98,6 +98,9 @@ func execute(ctx context.Context, c loadConfig, w workload, stderr io.Writer) (S
 		}
 	}
 	fmt.Fprintf(stderr, "iotcert-load: %s: setup took %v\n", c.Label, time.Since(setupStart).Round(time.Millisecond))
+	if err := warmUp(ctx, e, c.Concurrency, c.Warmup); err != nil {
+		return Summary{}, fmt.Errorf("warm-up: %w", err)
+	}
 
 	profileDone := make(chan error, 1)
 	if c.Profile != "" {
@@ -176,6 +179,28 @@ func execute(ctx context.Context, c loadConfig, w workload, stderr io.Writer) (S
 		fmt.Fprintf(stderr, "iotcert-load: %s: %s\n", c.Label, note)
 	}
 	return s, nil
+}
+
+// warmUp makes n ListCertificates calls (page size 1) from each of concurrency clients at
+// once, before the measured run.
+func warmUp(ctx context.Context, e *env, concurrency, n int) error {
+	if n == 0 {
+		return nil
+	}
+	errs := make([]error, concurrency)
+	var wg sync.WaitGroup
+	for wi := range concurrency {
+		wg.Go(func() {
+			for range n {
+				if _, err := e.a.ListCertificates(ctx, &iot.ListCertificatesInput{PageSize: aws.Int32(1)}); err != nil {
+					errs[wi] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // runSDK runs worker wi's operations through the SDK while next allows.

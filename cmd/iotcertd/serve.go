@@ -281,7 +281,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	storageFlags(fs, &st)
 	fs.BoolVar(&cfg.Emulator, "emulator", false, "emulator mode: SigV4 is parsed but not verified; the account is the access key ID when it is 12 digits, else 123456789012")
 	fs.BoolVar(&cfg.EnforceIAM, "enforce-iam", false, "with --emulator, enforce IAM policies: a key the store knows acts as its user or root, held to its policies; any other key is the root of its derived account (without --emulator they are always enforced)")
-	fs.IntVar(&cfg.KeyPool, "key-pool", 16, "RSA keys kept ready for CreateKeysAndCertificate (0 disables the pool)")
+	fs.IntVar(&cfg.KeyPool, "key-pool", 16, "RSA keys kept ready for CreateKeysAndCertificate, each with its certificate signed ahead (0 disables the pool)")
 	pprofAddr := fs.String("pprof", "", "serve Go profiles (net/http/pprof) on this loopback HOST:PORT (off by default)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
