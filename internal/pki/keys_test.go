@@ -337,6 +337,20 @@ func BenchmarkGenerateKey(b *testing.B) {
 	}
 }
 
+// BenchmarkGenerateKeyParallel generates keys on every core at once: 1e9 / (ns/op) is the
+// machine's rate of CreateKeysAndCertificate keys, the ceiling of sustained calls
+// (bench/run.sh records it).
+func BenchmarkGenerateKeyParallel(b *testing.B) {
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := GenerateKey(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
 // TestKeyPoolWaitsForQuiet checks that a filler generates a key only once no Get has come
 // for the quiet period, so that refilling does not take cores from a burst: after a Get,
 // the filler first waits out the rest of the period. Time is a fake clock that the
