@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/iotcertd/iotcertd/internal/datadir"
 	"github.com/iotcertd/iotcertd/internal/iot"
 	"github.com/iotcertd/iotcertd/internal/pki"
 	"github.com/iotcertd/iotcertd/internal/store/sqlite"
@@ -27,7 +29,7 @@ const dbFile = "iotcertd.db"
 func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("data", "", "iotcertd data directory (created if missing); the server should not be running")
+	dir := fs.String("data", "", "iotcertd data directory (created if missing); refused while a server is using it")
 	count := fs.Int("count", 1000, "certificates to add")
 	account := fs.String("account", "111111111111", "owner account")
 	region := fs.String("region", "us-east-1", "region")
@@ -42,6 +44,15 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		return err
 	}
+	// A running server caches certificates and would not see these writes.
+	release, err := datadir.Lock(*dir)
+	if errors.Is(err, datadir.ErrBusy) {
+		return fmt.Errorf("seed: a server is using the data directory %s: stop it first", *dir)
+	}
+	if err != nil {
+		return err
+	}
+	defer release()
 	store, err := sqlite.Open(ctx, filepath.Join(*dir, dbFile))
 	if err != nil {
 		return err
