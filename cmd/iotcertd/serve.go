@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/iotcertd/iotcertd/internal/httpapi"
@@ -297,6 +298,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg.DataDir, cfg.Postgres, cfg.MasterKey = st.DataDir, st.Postgres, st.MasterKey
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	setGCPercent(os.Getenv("GOGC"))
 	if *pprofAddr != "" {
 		_, stop, err := servePprof(*pprofAddr, cfg.Logger)
 		if err != nil {
@@ -314,6 +316,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	}
 	return err
+}
+
+// serveGCPercent is the garbage collector's target of the server (Go's default is 100).
+// The server's live heap is small (tens of MiB with a million certificates), so the default
+// collects very often; at 400 the update benchmark used about 15 % less CPU per call and
+// ran about 12 % faster (BENCHMARKS.md), and memory stays far below the 300 MB target.
+const serveGCPercent = 400
+
+// setGCPercent sets serveGCPercent unless the GOGC environment variable (env) chose a
+// value, which then stands.
+func setGCPercent(env string) {
+	if env == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
 }
 
 // storageFlags defines the flags of Storage, shared by serve and the admin commands.
