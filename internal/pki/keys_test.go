@@ -399,10 +399,7 @@ func TestKeyPoolWaitsForQuiet(t *testing.T) {
 func TestKeyPoolSignsAhead(t *testing.T) {
 	t.Parallel()
 	iss, _, _ := newTestIssuer(t)
-	key, err := GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := newTestRSAKey(t)
 	p := newPool(func() (*rsa.PrivateKey, error) { return key, nil }, time.Millisecond)
 	p.SetIssuer(iss, func() time.Time { return testNow })
 	p.start(2, 1)
@@ -435,10 +432,7 @@ func TestKeyPoolSignsAhead(t *testing.T) {
 func TestKeyPoolResigns(t *testing.T) {
 	t.Parallel()
 	iss, _, _ := newTestIssuer(t)
-	key, err := GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := newTestRSAKey(t)
 	var mu sync.Mutex
 	clock := testNow
 	now := func() time.Time {
@@ -512,4 +506,14 @@ func TestKeyPoolResigns(t *testing.T) {
 	if c.Issuer != other || c.Certificate.CheckSignatureFrom(other.Certificate()) != nil {
 		t.Fatal("after the issuer changed, the pool still holds a certificate of the old one")
 	}
+}
+
+// newTestRSAKey makes a real RSA-2048 key for tests that sign with it.
+func newTestRSAKey(t testing.TB) *rsa.PrivateKey {
+	t.Helper()
+	key, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }

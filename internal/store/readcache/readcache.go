@@ -276,46 +276,44 @@ func (t *recordingTx) CertificatesByID(ctx context.Context, region, id string) (
 	return recs, err
 }
 
-func (t *recordingTx) CreateCertificate(ctx context.Context, cert *iot.Certificate) error {
+// write makes one certificate write of cert through do, marking its key dirty first, and
+// on success applies change to the transaction's view of the certificate; a failed write
+// leaves the view unknown.
+func (t *recordingTx) write(cert *iot.Certificate, do func() error, change func(recs []iot.Certificate) []iot.Certificate) error {
 	k := key{cert.Region, cert.ID}
 	t.wrote(k)
-	if err := t.Tx.CreateCertificate(ctx, cert); err != nil {
+	if err := do(); err != nil {
 		delete(t.views, k)
 		return err
 	}
-	t.apply(k, func(recs []iot.Certificate) []iot.Certificate { return append(recs, *cert) })
+	t.apply(k, change)
 	return nil
+}
+
+// sameRecord reports whether r is the record cert writes.
+func sameRecord(cert *iot.Certificate) func(r iot.Certificate) bool {
+	return func(r iot.Certificate) bool { return r.RecordID == cert.RecordID }
+}
+
+func (t *recordingTx) CreateCertificate(ctx context.Context, cert *iot.Certificate) error {
+	return t.write(cert, func() error { return t.Tx.CreateCertificate(ctx, cert) },
+		func(recs []iot.Certificate) []iot.Certificate { return append(recs, *cert) })
 }
 
 func (t *recordingTx) PutCertificate(ctx context.Context, cert *iot.Certificate) error {
-	k := key{cert.Region, cert.ID}
-	t.wrote(k)
-	if err := t.Tx.PutCertificate(ctx, cert); err != nil {
-		delete(t.views, k)
-		return err
-	}
-	t.apply(k, func(recs []iot.Certificate) []iot.Certificate {
-		i := slices.IndexFunc(recs, func(r iot.Certificate) bool { return r.RecordID == cert.RecordID })
-		if i < 0 {
+	return t.write(cert, func() error { return t.Tx.PutCertificate(ctx, cert) },
+		func(recs []iot.Certificate) []iot.Certificate {
+			if i := slices.IndexFunc(recs, sameRecord(cert)); i >= 0 {
+				recs[i] = *cert
+				return recs
+			}
 			return append(recs, *cert)
-		}
-		recs[i] = *cert
-		return recs
-	})
-	return nil
+		})
 }
 
 func (t *recordingTx) DeleteCertificate(ctx context.Context, cert *iot.Certificate) error {
-	k := key{cert.Region, cert.ID}
-	t.wrote(k)
-	if err := t.Tx.DeleteCertificate(ctx, cert); err != nil {
-		delete(t.views, k)
-		return err
-	}
-	t.apply(k, func(recs []iot.Certificate) []iot.Certificate {
-		return slices.DeleteFunc(recs, func(r iot.Certificate) bool { return r.RecordID == cert.RecordID })
-	})
-	return nil
+	return t.write(cert, func() error { return t.Tx.DeleteCertificate(ctx, cert) },
+		func(recs []iot.Certificate) []iot.Certificate { return slices.DeleteFunc(recs, sameRecord(cert)) })
 }
 
 func (t *recordingTx) DeleteRegistryData(ctx context.Context) error {

@@ -389,6 +389,16 @@ func TestReadModifyWriteOnSQLite(t *testing.T) {
 	}
 }
 
+// setStatus reads certificate id in tx and writes it back with status st.
+func setStatus(tx iot.Tx, id string, st iot.Status) error {
+	recs, err := tx.CertificatesByID(context.Background(), "r", id)
+	if err != nil {
+		return err
+	}
+	recs[0].Status = st
+	return tx.PutCertificate(context.Background(), recs[0])
+}
+
 // TestWrittenStateIsKept: after an Update that read and wrote a certificate, the records as
 // it left them are served from memory, to readers and to the next transaction.
 func TestWrittenStateIsKept(t *testing.T) {
@@ -396,14 +406,7 @@ func TestWrittenStateIsKept(t *testing.T) {
 	c := New(f, 0)
 	rmw := func(st iot.Status) {
 		t.Helper()
-		err := c.Update(context.Background(), func(tx iot.Tx) error {
-			recs, err := tx.CertificatesByID(context.Background(), "r", "x")
-			if err != nil {
-				return err
-			}
-			recs[0].Status = st
-			return tx.PutCertificate(context.Background(), recs[0])
-		})
+		err := c.Update(context.Background(), func(tx iot.Tx) error { return setStatus(tx, "x", st) })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -431,12 +434,7 @@ func TestEarlierWriterDoesNotOverwriteLater(t *testing.T) {
 	aDone := make(chan error)
 	go func() {
 		aDone <- c.Update(context.Background(), func(tx iot.Tx) error {
-			recs, err := tx.CertificatesByID(context.Background(), "r", "x")
-			if err != nil {
-				return err
-			}
-			recs[0].Status = iot.StatusActive
-			if err := tx.PutCertificate(context.Background(), recs[0]); err != nil {
+			if err := setStatus(tx, "x", iot.StatusActive); err != nil {
 				return err
 			}
 			close(aWrote)
@@ -447,12 +445,7 @@ func TestEarlierWriterDoesNotOverwriteLater(t *testing.T) {
 	<-aWrote
 	go func() {
 		bDone <- c.Update(context.Background(), func(tx iot.Tx) error {
-			recs, err := tx.CertificatesByID(context.Background(), "r", "x")
-			if err != nil {
-				return err
-			}
-			recs[0].Status = iot.StatusRevoked
-			if err := tx.PutCertificate(context.Background(), recs[0]); err != nil {
+			if err := setStatus(tx, "x", iot.StatusRevoked); err != nil {
 				return err
 			}
 			close(bWrote)
@@ -487,12 +480,7 @@ func TestFailedUpdateKeepsNothing(t *testing.T) {
 	status(t, c, "x")
 	failed := errors.New("fn failed")
 	err := c.Update(context.Background(), func(tx iot.Tx) error {
-		recs, err := tx.CertificatesByID(context.Background(), "r", "x")
-		if err != nil {
-			return err
-		}
-		recs[0].Status = iot.StatusActive
-		if err := tx.PutCertificate(context.Background(), recs[0]); err != nil {
+		if err := setStatus(tx, "x", iot.StatusActive); err != nil {
 			return err
 		}
 		return failed
