@@ -95,6 +95,11 @@ func canonicalURI(path string, normalize bool) string {
 // empty segments, keeping a trailing slash, as the spec asks for every service
 // but S3. It works on the encoded path, so an encoded %2F is never a separator.
 func normalizePath(p string) string {
+	// Already normal, as nearly every path is: absolute, with no empty segment but a
+	// trailing one, and no segment that starts with a dot.
+	if strings.HasPrefix(p, "/") && !strings.Contains(p, "//") && !strings.Contains(p, "/.") {
+		return p
+	}
 	segments := strings.Split(p, "/")
 	out := make([]string, 0, len(segments))
 	trailing := false

@@ -388,3 +388,28 @@ func TestVerifyErrors(t *testing.T) {
 		t.Errorf("Error() = %q", err.Error())
 	}
 }
+
+func TestNormalizePath(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                     "/",
+		"/":                    "/",
+		"/certificates/abc":    "/certificates/abc",
+		"/things/t/principals": "/things/t/principals",
+		"/a/":                  "/a/",
+		"//a":                  "/a",
+		"/a//b":                "/a/b",
+		"/a//":                 "/a/",
+		"/./a":                 "/a",
+		"/a/.":                 "/a/",
+		"/a/..":                "/",
+		"/a/../b/":             "/b/",
+		"/.well-known":         "/.well-known",
+		"/a/.b/":               "/a/.b/",
+		"a/b":                  "/a/b",
+		"/a%2F..":              "/a%2F..",
+	} {
+		if got := normalizePath(in); got != want {
+			t.Errorf("normalizePath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

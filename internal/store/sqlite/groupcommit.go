@@ -67,6 +67,22 @@ type batch struct {
 	done  chan struct{}
 	err   error
 	retry bool
+	// stmts are the store's prepared statements bound to tx, made on first use: each
+	// binding costs an allocation and a lock, and a batch's callers run the same few.
+	stmts map[*sql.Stmt]*sql.Stmt
+}
+
+// stmt returns st bound to the batch's transaction. Only the holder of the turn calls it.
+func (b *batch) stmt(st *sql.Stmt) *sql.Stmt {
+	if bound, ok := b.stmts[st]; ok {
+		return bound
+	}
+	bound := b.tx.StmtContext(context.Background(), st)
+	if b.stmts == nil {
+		b.stmts = make(map[*sql.Stmt]*sql.Stmt)
+	}
+	b.stmts[st] = bound
+	return bound
 }
 
 // savepointStmts bracket each fn of a batch. One name serves every fn because each
@@ -106,7 +122,7 @@ func (sp savepointStmts) close() error {
 
 // exec runs one of the savepoint statements in tx.
 func (b *batch) exec(st *sql.Stmt) error {
-	_, err := b.tx.StmtContext(context.Background(), st).ExecContext(context.Background())
+	_, err := b.stmt(st).ExecContext(context.Background())
 	return err
 }
 

@@ -316,7 +316,12 @@ func (r reader) context(ctx context.Context) context.Context {
 // stmt returns the prepared statement of query (bound to the transaction, in one), or nil.
 func (r reader) stmt(ctx context.Context, query string) *sql.Stmt {
 	st := r.stmts[query]
-	if st != nil && r.tx != nil {
+	switch {
+	case st == nil:
+		return nil
+	case r.batch != nil:
+		return r.batch.stmt(st)
+	case r.tx != nil:
 		return r.tx.StmtContext(ctx, st)
 	}
 	return st
