@@ -212,7 +212,7 @@ func (s *Store) attempt(ctx context.Context, fn func(tx iot.Tx) error) (retry bo
 	case b.exec(s.savepoint.open) != nil:
 		b.lost = true
 	default:
-		t := &tx{reader{q: b.tx, tx: b.tx, stmts: s.writeStmts, busy: &busy, batch: b}}
+		t := &tx{reader{q: b.tx, stmts: s.writeStmts, busy: &busy, batch: b}}
 		fnErr = fn(t)
 		if fnErr == nil && ctx.Err() != nil {
 			// Cancelled while fn ran: write nothing, as a transaction of its own would

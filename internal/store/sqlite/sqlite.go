@@ -271,8 +271,6 @@ type querier interface {
 // reader implements iot.Reader on a querier.
 type reader struct {
 	q querier
-	// tx is q in a transaction, nil outside.
-	tx *sql.Tx
 	// stmts are the statements prepared on the pool q belongs to.
 	stmts map[string]*sql.Stmt
 	// busy, in a transaction, is set when a statement failed to get a lock, so that Update
@@ -313,16 +311,12 @@ func (r reader) context(ctx context.Context) context.Context {
 	return context.Background()
 }
 
-// stmt returns the prepared statement of query (bound to the transaction, in one), or nil.
-func (r reader) stmt(ctx context.Context, query string) *sql.Stmt {
+// stmt returns the prepared statement of query (bound to the batch's transaction, in one),
+// or nil.
+func (r reader) stmt(query string) *sql.Stmt {
 	st := r.stmts[query]
-	switch {
-	case st == nil:
-		return nil
-	case r.batch != nil:
+	if st != nil && r.batch != nil {
 		return r.batch.stmt(st)
-	case r.tx != nil:
-		return r.tx.StmtContext(ctx, st)
 	}
 	return st
 }
@@ -330,7 +324,7 @@ func (r reader) stmt(ctx context.Context, query string) *sql.Stmt {
 // query runs a query, prepared when it can be.
 func (r reader) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx = r.context(ctx)
-	if st := r.stmt(ctx, query); st != nil {
+	if st := r.stmt(query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
 	return r.q.QueryContext(ctx, query, args...)
@@ -339,7 +333,7 @@ func (r reader) query(ctx context.Context, query string, args ...any) (*sql.Rows
 // queryRow runs a query for one row, prepared when it can be.
 func (r reader) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx = r.context(ctx)
-	if st := r.stmt(ctx, query); st != nil {
+	if st := r.stmt(query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return r.q.QueryRowContext(ctx, query, args...)
@@ -348,7 +342,7 @@ func (r reader) queryRow(ctx context.Context, query string, args ...any) *sql.Ro
 // execute runs a statement, prepared when it can be.
 func (r reader) execute(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = r.context(ctx)
-	if st := r.stmt(ctx, query); st != nil {
+	if st := r.stmt(query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
 	return r.q.ExecContext(ctx, query, args...)
