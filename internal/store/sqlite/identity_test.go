@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,7 @@ func TestMigrateIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := migrations()[:len(migrations())-1]
+	before := migrations()[:slices.Index(migrations(), schemaIdentity)]
 	if _, err := db.ExecContext(ctx, createSchemaVersion); err != nil {
 		t.Fatal(err)
 	}

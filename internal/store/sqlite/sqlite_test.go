@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -335,7 +336,7 @@ func TestQueryPlans(t *testing.T) {
 			}
 		}
 		for _, tc := range []struct{ query, want string }{
-			{selectCertificatesByID, "SEARCH certificates USING INDEX certificates_id (region=? AND cert_id=?)"},
+			{selectCertificatesByID, "SEARCH certificates USING INDEX certificates_id_owner (region=? AND cert_id=?)"},
 			{selectThingPrincipals, "SEARCH thing_principals USING PRIMARY KEY (region=? AND account=? AND thing_name=? AND principal>?)"},
 			{selectPrincipalThings, "SEARCH thing_principals USING COVERING INDEX thing_principals_principal (region=? AND account=? AND principal=? AND thing_name>?)"},
 			{selectPoliciesForTarget, "SEARCH policy_targets USING COVERING INDEX policy_targets_target (region=? AND account=? AND target=? AND policy_name>?)"},
@@ -464,5 +465,74 @@ func BenchmarkPutCertificate(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestMigrateCertificateIDIndex opens a database written before the two indexes on a
+// certificate's region, ID and owner became one, holding certificate records, and checks
+// that the old indexes are gone, the records are found by ID, and the one unique index still
+// refuses a second record of a certificate in an account while allowing one in another.
+func TestMigrateCertificateIDIndex(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "iotcertd.db")
+	db, err := sql.Open("sqlite", dsn(path, writeParams))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, createSchemaVersion); err != nil {
+		t.Fatal(err)
+	}
+	for i, q := range migrations()[:slices.Index(migrations(), schemaCertificateIDIndex)] {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("migration %d: %v", i+1, err)
+		}
+		if _, err := db.ExecContext(ctx, insertSchemaVersion, i+1, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	created := time.UnixMilli(1_700_000_000_000).UTC()
+	old := cert("us-east-1", "111111111111", 7, created)
+	old.Mode = iot.ModeSNIOnly
+	if _, err := db.ExecContext(ctx, insertCertificate, certificateArgs(old, 1)...); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := openAt(t, path)
+	rows, err := s.read.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'certificates' AND name LIKE 'certificates_%id%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(names)
+	if want := []string{"certificates_default_id", "certificates_id_owner"}; !slices.Equal(names, want) {
+		t.Errorf("indexes after the migration: %v, want %v", names, want)
+	}
+	got, err := s.CertificatesByID(ctx, old.Region, old.ID)
+	if err != nil || len(got) != 1 || got[0].RecordID != old.RecordID {
+		t.Fatalf("CertificatesByID after the migration: %v, %v", got, err)
+	}
+	again := cert("us-east-1", "111111111111", 7, created)
+	again.Mode, again.RecordID = iot.ModeSNIOnly, "another record"
+	err = s.Update(ctx, func(tx iot.Tx) error { return tx.CreateCertificate(ctx, again) })
+	if !errors.Is(err, iot.ErrAlreadyExists) {
+		t.Errorf("a second record of the certificate in the account: %v, want ErrAlreadyExists", err)
+	}
+	other := cert("us-east-1", "222222222222", 7, created)
+	other.Mode, other.RecordID = iot.ModeSNIOnly, "record in another account"
+	if err := s.Update(ctx, func(tx iot.Tx) error { return tx.CreateCertificate(ctx, other) }); err != nil {
+		t.Errorf("the certificate in another account: %v", err)
 	}
 }
