@@ -219,7 +219,7 @@ func (s *Service) record(ctx context.Context, c Caller, x *x509.Certificate, act
 // newCertificate builds the record of a parsed certificate for the caller.
 func newCertificate(c Caller, x *x509.Certificate, status Status, mode Mode, now time.Time) *Certificate {
 	return &Certificate{
-		RecordID:        newHexID(16),
+		RecordID:        newRecordID(now),
 		Region:          c.Region,
 		ID:              pki.CertificateID(x.Raw),
 		Owner:           c.Account,
