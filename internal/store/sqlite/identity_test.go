@@ -2,9 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -13,24 +10,8 @@ import (
 // and its access key, and checks that the key became the account root's.
 func TestMigrateIdentity(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "iotcertd.db")
-	db, err := sql.Open("sqlite", dsn(path, writeParams))
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := migrations()[:slices.Index(migrations(), schemaIdentity)]
-	if _, err := db.ExecContext(ctx, createSchemaVersion); err != nil {
-		t.Fatal(err)
-	}
-	for i, q := range before {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("migration %d: %v", i+1, err)
-		}
-		if _, err := db.ExecContext(ctx, insertSchemaVersion, i+1, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, err = db.ExecContext(ctx, `INSERT INTO accounts (id, created_ms) VALUES ('111111111111', 1000)`)
+	db, path := databaseBefore(t, schemaIdentity)
+	_, err := db.ExecContext(ctx, `INSERT INTO accounts (id, created_ms) VALUES ('111111111111', 1000)`)
 	if err == nil {
 		_, err = db.ExecContext(ctx, `INSERT INTO access_keys (id, account_id, sealed_secret, created_ms)
 			VALUES ('AKIAOLDOLDOLDOLDOLD1', '111111111111', x'00ff', 2000)`)

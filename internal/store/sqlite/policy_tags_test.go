@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,23 +12,11 @@ import (
 // policies kept their tags in a JSON column, and checks what the migration made of it.
 func TestMigratePolicyVersionsTags(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "iotcertd.db")
-	db, err := sql.Open("sqlite", dsn(path, writeParams))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{createSchemaVersion, schemaV1} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, err = db.ExecContext(ctx, insertSchemaVersion, 1, 0)
-	if err == nil {
-		_, err = db.ExecContext(ctx, `INSERT INTO policies (region, account, name, document, default_version_id,
+	db, path := databaseBefore(t, schemaPolicyVersionsTags)
+	_, err := db.ExecContext(ctx, `INSERT INTO policies (region, account, name, document, default_version_id,
 			created_ms, last_modified_ms, generation_id, tags) VALUES
 			('us-east-1', '111111111111', 'tagged', '{"doc":1}', '1', 1000, 2000, 'g1', '[{"Key":"team","Value":"a"},{"Key":"empty","Value":""}]'),
 			('eu-west-1', '222222222222', 'bare', '{"doc":2}', '1', 3000, NULL, 'g2', '[]')`)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -474,22 +474,7 @@ func BenchmarkPutCertificate(b *testing.B) {
 // refuses a second record of a certificate in an account while allowing one in another.
 func TestMigrateCertificateIDIndex(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "iotcertd.db")
-	db, err := sql.Open("sqlite", dsn(path, writeParams))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, createSchemaVersion); err != nil {
-		t.Fatal(err)
-	}
-	for i, q := range migrations()[:slices.Index(migrations(), schemaCertificateIDIndex)] {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("migration %d: %v", i+1, err)
-		}
-		if _, err := db.ExecContext(ctx, insertSchemaVersion, i+1, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db, path := databaseBefore(t, schemaCertificateIDIndex)
 	created := time.UnixMilli(1_700_000_000_000).UTC()
 	old := cert("us-east-1", "111111111111", 7, created)
 	old.Mode = iot.ModeSNIOnly
@@ -535,4 +520,29 @@ func TestMigrateCertificateIDIndex(t *testing.T) {
 	if err := s.Update(ctx, func(tx iot.Tx) error { return tx.CreateCertificate(ctx, other) }); err != nil {
 		t.Errorf("the certificate in another account: %v", err)
 	}
+}
+
+// databaseBefore creates a database file holding the schema as it was before migration (one
+// of migrations()), with those versions recorded, as an older build left it; the caller
+// adds rows, closes the returned connection and opens the store on path.
+func databaseBefore(t *testing.T, migration string) (db *sql.DB, path string) {
+	t.Helper()
+	ctx := context.Background()
+	path = filepath.Join(t.TempDir(), "iotcertd.db")
+	db, err := sql.Open("sqlite", dsn(path, writeParams))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, createSchemaVersion); err != nil {
+		t.Fatal(err)
+	}
+	for i, q := range migrations()[:slices.Index(migrations(), migration)] {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("migration %d: %v", i+1, err)
+		}
+		if _, err := db.ExecContext(ctx, insertSchemaVersion, i+1, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db, path
 }
