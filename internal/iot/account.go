@@ -42,6 +42,9 @@ func (s *Service) CreateAccount(ctx context.Context, id string) (*NewAccount, er
 func (s *Service) BootstrapAccount(ctx context.Context) (*NewAccount, error) {
 	var out *NewAccount
 	err := s.update(ctx, func(tx Tx) error {
+		// A run that lost the race to another server is run again and must not report
+		// the account it had made.
+		out = nil
 		n, err := tx.CountAccounts(ctx)
 		if err != nil || n > 0 {
 			return err

@@ -5,15 +5,12 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/iotcertd/iotcertd/internal/iot"
 	"github.com/iotcertd/iotcertd/internal/pki"
-	"github.com/iotcertd/iotcertd/internal/secrets"
-	"github.com/iotcertd/iotcertd/internal/store/sqlite"
 )
 
 // handOut is a key source that hands out the credentials a test prepared.
@@ -48,15 +45,7 @@ func (h *handOut) set(c *pki.Credentials) {
 // and not after it.
 func TestCreateKeysAndCertificateSignedAhead(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	sealer, err := secrets.New(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, sealer := openStore(t)
 	now := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	src := &handOut{}
 	svc, err := iot.NewService(ctx, iot.Config{Store: st, Sealer: sealer, Keys: src, Clock: func() time.Time { return now }})

@@ -24,7 +24,8 @@ type Store interface {
 	Reader
 	// Update runs fn in one transaction and commits it. When fn or the commit fails with
 	// ErrConflict (or the engine's serialization failure), Update retries fn from the start
-	// with bounded backoff, so fn must have no effects outside tx. Inside fn, every read
+	// with bounded backoff, so fn must have no effects outside tx, and a result it hands
+	// out through a captured variable must be set afresh by every run. Inside fn, every read
 	// goes through tx (the Store itself sees only committed data) and fn never calls Update.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 	Close() error

@@ -135,9 +135,13 @@ func (s *Service) CreateThing(ctx context.Context, c Caller, in CreateThingInput
 	if attrs == nil {
 		attrs = map[string]string{}
 	}
-	t := &Thing{Region: c.Region, Account: c.Account, Name: in.ThingName, ID: newUUID(), Attributes: attrs,
+	fresh := &Thing{Region: c.Region, Account: c.Account, Name: in.ThingName, ID: newUUID(), Attributes: attrs,
 		Version: 1, CreatedAt: s.now()}
+	var t *Thing
 	err := s.update(ctx, func(tx Tx) error {
+		// Every run of fn sets t itself: a run that lost a race is run again, and what it
+		// saw is gone.
+		t = nil
 		existing, err := tx.Thing(ctx, c.Region, c.Account, in.ThingName)
 		if err == nil {
 			if maps.Equal(existing.Attributes, attrs) && existing.TypeName == "" && existing.BillingGroupName == "" {
@@ -151,12 +155,13 @@ func (s *Service) CreateThing(ctx context.Context, c Caller, in CreateThingInput
 		if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		if err := tx.CreateThing(ctx, t); err != nil {
+		if err := tx.CreateThing(ctx, fresh); err != nil {
 			if errors.Is(err, ErrAlreadyExists) {
 				return ErrConflict
 			}
 			return err
 		}
+		t = fresh
 		return nil
 	})
 	if err != nil {
