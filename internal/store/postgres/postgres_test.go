@@ -580,6 +580,21 @@ func TestQueryPlans(t *testing.T) {
 		}
 	}
 
+	// CertificatesByID (the lookup that starts every certificate operation) is a scan of
+	// the unique index in ID order.
+	custom, generic := explain(t, conn, selectCertificatesByID, []any{mid.Region, mid.ID})
+	for kind, plan := range map[string]planNode{"custom": custom, "generic": generic} {
+		var used []string
+		plan.walk(func(n planNode) {
+			if n.Relation == "certificates" {
+				used = append(used, n.NodeType+" "+n.Index)
+			}
+		})
+		if want := []string{"Index Scan certificates_id_owner"}; !slices.Equal(used, want) {
+			t.Errorf("CertificatesByID, %s plan: %v, want %v", kind, used, want)
+		}
+	}
+
 	// The listing still returns the right page.
 	page, err := s.ListCertificates(ctx, iot.CertificateQuery{Region: "us-east-1", Account: "111111111111", Limit: 5,
 		After: &iot.CertificateCursor{CreatedAt: mid.CreatedAt, ID: mid.ID}})
@@ -591,4 +606,71 @@ func TestQueryPlans(t *testing.T) {
 			t.Errorf("page holds %s at %v, not after the position", c.ID, c.CreatedAt)
 		}
 	}
+}
+
+// TestMigrateCertificateIDIndex opens a store on a schema as version 3 left it, holding a
+// certificate: the migration replaces the two indexes on region, owner and certificate ID
+// by one unique index in ID order, which still finds the record and still refuses a second
+// record of the certificate in the same account.
+func TestMigrateCertificateIDIndex(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.NewSchema(t)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var path string
+	if err := conn.QueryRow(ctx, `SHOW search_path`).Scan(&path); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := firstSchema(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := time.UnixMilli(1_700_000_000_000).UTC()
+	old := cert("us-east-1", "111111111111", 7, created)
+	old.Mode = iot.ModeSNIOnly
+	steps := []string{`CREATE SCHEMA ` + pgx.Identifier{schema}.Sanitize(), createSchemaVersion}
+	steps = append(steps, migrations()[:3]...)
+	for i, q := range steps {
+		if _, err := conn.Exec(ctx, q, pgx.QueryExecModeSimpleProtocol); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	for v := 1; v <= 3; v++ {
+		if _, err := conn.Exec(ctx, insertSchemaVersion, v, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.Exec(ctx, insertCertificate, certificateArgs(old, 1)...); err != nil {
+		t.Fatal(err)
+	}
+	indexes := func() []string {
+		t.Helper()
+		rows, err := conn.Query(ctx, `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'certificates'
+			AND indexname LIKE 'certificates\_%id%' ORDER BY indexname`, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	if got, want := indexes(), []string{"certificates_default_id", "certificates_id", "certificates_owner_id"}; !slices.Equal(got, want) {
+		t.Fatalf("indexes before the migration: %v, want %v", got, want)
+	}
+	conn.Close(ctx)
+
+	s := openAt(t, dsn)
+	conn, err = pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if got, want := indexes(), []string{"certificates_default_id", "certificates_id_owner"}; !slices.Equal(got, want) {
+		t.Errorf("indexes after the migration: %v, want %v", got, want)
+	}
+	storetest.CheckCertificateAfterMigration(t, s, old)
 }

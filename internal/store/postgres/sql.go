@@ -22,8 +22,20 @@ import "github.com/iotcertd/iotcertd/internal/iot"
 // i+1. Each runs once, in the transaction that records it in schema_version, under an
 // advisory lock, and is written with IF NOT EXISTS so that it is harmless to run again.
 func migrations() []string {
-	return []string{schemaV1, schemaIdentity, schemaCA}
+	return []string{schemaV1, schemaIdentity, schemaCA, schemaCertificateIDIndex}
 }
+
+// schemaCertificateIDIndex replaces the two indexes of schemaV1 on a certificate's region,
+// ID and owner (one unique, in owner order, one for CertificatesByID, in ID order) with one
+// unique index in ID order, which does both, so that each inserted record writes one index
+// entry fewer. The new index is built before the old ones go, in the migration's
+// transaction: uniqueness holds throughout, and writers wait for the build.
+const schemaCertificateIDIndex = `
+-- One record of a certificate per account of a region; CertificatesByID, in owner order.
+CREATE UNIQUE INDEX IF NOT EXISTS certificates_id_owner ON certificates (region, cert_id, owner);
+DROP INDEX IF EXISTS certificates_owner_id;
+DROP INDEX IF EXISTS certificates_id;
+`
 
 const createSchemaVersion = `CREATE TABLE IF NOT EXISTS schema_version (
 	version    INTEGER PRIMARY KEY,

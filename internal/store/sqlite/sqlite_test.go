@@ -505,21 +505,7 @@ func TestMigrateCertificateIDIndex(t *testing.T) {
 	if want := []string{"certificates_default_id", "certificates_id_owner"}; !slices.Equal(names, want) {
 		t.Errorf("indexes after the migration: %v, want %v", names, want)
 	}
-	got, err := s.CertificatesByID(ctx, old.Region, old.ID)
-	if err != nil || len(got) != 1 || got[0].RecordID != old.RecordID {
-		t.Fatalf("CertificatesByID after the migration: %v, %v", got, err)
-	}
-	again := cert("us-east-1", "111111111111", 7, created)
-	again.Mode, again.RecordID = iot.ModeSNIOnly, "another record"
-	err = s.Update(ctx, func(tx iot.Tx) error { return tx.CreateCertificate(ctx, again) })
-	if !errors.Is(err, iot.ErrAlreadyExists) {
-		t.Errorf("a second record of the certificate in the account: %v, want ErrAlreadyExists", err)
-	}
-	other := cert("us-east-1", "222222222222", 7, created)
-	other.Mode, other.RecordID = iot.ModeSNIOnly, "record in another account"
-	if err := s.Update(ctx, func(tx iot.Tx) error { return tx.CreateCertificate(ctx, other) }); err != nil {
-		t.Errorf("the certificate in another account: %v", err)
-	}
+	storetest.CheckCertificateAfterMigration(t, s, old)
 }
 
 // databaseBefore creates a database file holding the schema as it was before migration (one

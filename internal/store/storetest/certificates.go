@@ -468,3 +468,30 @@ func testTimestampPrecision(t *testing.T, s iot.Store) {
 		}
 	}
 }
+
+// CheckCertificateAfterMigration checks, for a store's migration tests, that a store opened
+// on a database an older build left holding old (an SNI_ONLY record) still finds it by
+// certificate ID, still refuses a second record of the certificate in old's account, and
+// takes one in another account.
+func CheckCertificateAfterMigration(t *testing.T, s iot.Store, old *iot.Certificate) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := s.CertificatesByID(ctx, old.Region, old.ID)
+	if err != nil || len(got) != 1 || got[0].RecordID != old.RecordID {
+		t.Fatalf("CertificatesByID after the migration: %v, %v", got, err)
+	}
+	again := *old
+	again.RecordID = "another record"
+	err = s.Update(ctx, func(tx iot.Tx) error { return tx.CreateCertificate(ctx, &again) })
+	if !errors.Is(err, iot.ErrAlreadyExists) {
+		t.Errorf("a second record of the certificate in the account: %v, want ErrAlreadyExists", err)
+	}
+	other := *old
+	other.Owner, other.RecordID = "222222222222", "record in another account"
+	if other.Owner == old.Owner {
+		other.Owner = "333333333333"
+	}
+	if err := s.Update(ctx, func(tx iot.Tx) error { return tx.CreateCertificate(ctx, &other) }); err != nil {
+		t.Errorf("the certificate in another account: %v", err)
+	}
+}
