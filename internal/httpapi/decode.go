@@ -210,9 +210,55 @@ func containsNUL(raw json.RawMessage) bool {
 
 // stringMember decodes a string member.
 func (o jsonObject) stringMember(name string) (string, error) {
+	if s, ok := plainString(o[name]); ok {
+		return s, nil
+	}
 	var s string
 	err := member(o, name, &s, name, "a string")
 	return s, err
+}
+
+// plainString decodes raw when it is a JSON string of printable ASCII whose only escapes
+// are the two-character ones (\n, \", \\ and the like), as a PEM body is: it gives what
+// encoding/json gives without scanning raw twice. Anything else (\u escapes, other bytes,
+// invalid JSON) reports false and goes through encoding/json.
+func plainString(raw json.RawMessage) (string, bool) {
+	n := len(raw)
+	if n < 2 || raw[0] != '"' || raw[n-1] != '"' {
+		return "", false
+	}
+	out := make([]byte, 0, n-2)
+	for i := 1; i < n-1; i++ {
+		c := raw[i]
+		switch {
+		case c < 0x20 || c >= utf8.RuneSelf || c == '"':
+			return "", false
+		case c != '\\':
+			out = append(out, c)
+			continue
+		}
+		i++
+		if i == n-1 {
+			return "", false // the closing quote is escaped
+		}
+		switch raw[i] {
+		case '"', '\\', '/':
+			out = append(out, raw[i])
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		default:
+			return "", false
+		}
+	}
+	return string(out), true
 }
 
 func isNull(raw json.RawMessage) bool {
