@@ -227,14 +227,15 @@ func plainString(raw json.RawMessage) (string, bool) {
 	if n < 2 || raw[0] != '"' || raw[n-1] != '"' {
 		return "", false
 	}
-	out := make([]byte, 0, n-2)
+	var out strings.Builder
+	out.Grow(n - 2)
 	for i := 1; i < n-1; i++ {
 		c := raw[i]
 		switch {
 		case c < 0x20 || c >= utf8.RuneSelf || c == '"':
 			return "", false
 		case c != '\\':
-			out = append(out, c)
+			out.WriteByte(c)
 			continue
 		}
 		i++
@@ -243,22 +244,22 @@ func plainString(raw json.RawMessage) (string, bool) {
 		}
 		switch raw[i] {
 		case '"', '\\', '/':
-			out = append(out, raw[i])
+			out.WriteByte(raw[i])
 		case 'n':
-			out = append(out, '\n')
+			out.WriteByte('\n')
 		case 'r':
-			out = append(out, '\r')
+			out.WriteByte('\r')
 		case 't':
-			out = append(out, '\t')
+			out.WriteByte('\t')
 		case 'b':
-			out = append(out, '\b')
+			out.WriteByte('\b')
 		case 'f':
-			out = append(out, '\f')
+			out.WriteByte('\f')
 		default:
 			return "", false
 		}
 	}
-	return string(out), true
+	return out.String(), true
 }
 
 func isNull(raw json.RawMessage) bool {

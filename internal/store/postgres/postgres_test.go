@@ -645,9 +645,9 @@ func TestMigrateCertificateIDIndex(t *testing.T) {
 	if _, err := conn.Exec(ctx, insertCertificate, certificateArgs(old, 1)...); err != nil {
 		t.Fatal(err)
 	}
-	indexes := func() []string {
+	indexes := func(q querier) []string {
 		t.Helper()
-		rows, err := conn.Query(ctx, `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'certificates'
+		rows, err := q.Query(ctx, `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'certificates'
 			AND indexname LIKE 'certificates\_%id%' ORDER BY indexname`, schema)
 		if err != nil {
 			t.Fatal(err)
@@ -658,18 +658,13 @@ func TestMigrateCertificateIDIndex(t *testing.T) {
 		}
 		return names
 	}
-	if got, want := indexes(), []string{"certificates_default_id", "certificates_id", "certificates_owner_id"}; !slices.Equal(got, want) {
+	if got, want := indexes(conn), []string{"certificates_default_id", "certificates_id", "certificates_owner_id"}; !slices.Equal(got, want) {
 		t.Fatalf("indexes before the migration: %v, want %v", got, want)
 	}
 	conn.Close(ctx)
 
 	s := openAt(t, dsn)
-	conn, err = pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if got, want := indexes(), []string{"certificates_default_id", "certificates_id_owner"}; !slices.Equal(got, want) {
+	if got, want := indexes(s.pool), []string{"certificates_default_id", "certificates_id_owner"}; !slices.Equal(got, want) {
 		t.Errorf("indexes after the migration: %v, want %v", got, want)
 	}
 	storetest.CheckCertificateAfterMigration(t, s, old)
