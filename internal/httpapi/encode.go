@@ -147,8 +147,8 @@ func listOutgoingResult(p *iot.CertificatePage) listOutgoingCertificatesOutput {
 	}
 	for i, c := range p.Certificates {
 		out.OutgoingCertificates[i] = outgoingCertificate{
-			CertificateARN: c.ARN(), CertificateID: c.ID, TransferredTo: c.Transfer.Target,
-			TransferDate: epochTime(c.Transfer.TransferDate), TransferMessage: c.Transfer.Message,
+			CertificateARN: c.ARN(), CertificateID: c.ID, TransferredTo: c.TransferTarget,
+			TransferDate: epochTime(c.TransferDate), TransferMessage: c.TransferMessage,
 			CreationDate: epochTime(c.CreatedAt),
 		}
 	}

@@ -154,9 +154,9 @@ func TestOutputShapesOmitAbsent(t *testing.T) {
 		{"last page has no nextMarker", listCertificatesResult(&iot.CertificatePage{}), `{"certificates":[]}`},
 		{"next page", listCertificatesResult(&iot.CertificatePage{NextMarker: "AQ=="}), `{"certificates":[],"nextMarker":"AQ=="}`},
 		{"thing principals last page", listThingPrincipalsOutput{Principals: nonNil(nil)}, `{"principals":[]}`},
-		{"outgoing, no message", listOutgoingResult(&iot.CertificatePage{Certificates: []*iot.Certificate{{
+		{"outgoing, no message", listOutgoingResult(&iot.CertificatePage{Certificates: []*iot.CertificateSummary{{
 			Region: "us-east-1", ID: "ab", Owner: accountA, CreatedAt: time.Unix(10, 0),
-			Transfer: iot.TransferData{Target: accountB, TransferDate: time.Unix(20, 0)},
+			TransferTarget: accountB, TransferDate: time.Unix(20, 0),
 		}}}), `{"outgoingCertificates":[{"certificateArn":"arn:aws:iot:us-east-1:222222222222:cert/ab","certificateId":"ab","transferredTo":"222222222222","transferDate":20.0,"creationDate":10.0}]}`},
 		{"thing without type or attributes", describeThingResult(&iot.Thing{Region: "r", Account: accountA, Name: "t", ID: "id", Version: 1}),
 			`{"defaultClientId":"t","thingName":"t","thingId":"id","thingArn":"arn:aws:iot:r:111111111111:thing/t","attributes":{},"version":1}`},

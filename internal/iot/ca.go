@@ -355,7 +355,7 @@ func (s *Service) ListCertificatesByCA(ctx context.Context, c Caller, caCertific
 	if err != nil {
 		return nil, err
 	}
-	return s.listCertificates(ctx, c, in, func(ctx context.Context, q CertificateQuery) ([]*Certificate, error) {
+	return s.listCertificates(ctx, c, in, func(ctx context.Context, q CertificateQuery) ([]*CertificateSummary, error) {
 		return s.store.ListCertificatesByCA(ctx, id, q)
 	})
 }

@@ -105,9 +105,10 @@ type CAReader interface {
 	CACertificatesBySubject(ctx context.Context, region, account, subjectKey string) ([]*CACertificate, error)
 	// ListCACertificates returns a keyset page of an account's CA certificates.
 	ListCACertificates(ctx context.Context, q CACertificateQuery) ([]*CACertificate, error)
-	// ListCertificatesByCA returns the device certificates that q.Account owns in q.Region
-	// whose CACertificateID is caCertificateID (never empty), ordered as ListCertificates.
-	ListCertificatesByCA(ctx context.Context, caCertificateID string, q CertificateQuery) ([]*Certificate, error)
+	// ListCertificatesByCA returns the summaries of the device certificates that q.Account
+	// owns in q.Region whose CACertificateID is caCertificateID (never empty), ordered as
+	// ListCertificates.
+	ListCertificatesByCA(ctx context.Context, caCertificateID string, q CertificateQuery) ([]*CertificateSummary, error)
 	// RegistrationCode returns the registration code of an account in a region, or
 	// ErrNotFound.
 	RegistrationCode(ctx context.Context, region, account string) (*RegistrationCode, error)

@@ -198,7 +198,7 @@ type ListInput struct {
 
 // CertificatePage is one page of certificates.
 type CertificatePage struct {
-	Certificates []*Certificate
+	Certificates []*CertificateSummary
 	NextMarker   string
 }
 
@@ -215,7 +215,7 @@ func (s *Service) ListOutgoingCertificates(ctx context.Context, c Caller, in Lis
 }
 
 func (s *Service) listCertificates(ctx context.Context, c Caller, in ListInput,
-	list func(context.Context, CertificateQuery) ([]*Certificate, error)) (*CertificatePage, error) {
+	list func(context.Context, CertificateQuery) ([]*CertificateSummary, error)) (*CertificatePage, error) {
 	size, err := checkPageSize("pageSize", in.PageSize)
 	if err != nil {
 		return nil, err

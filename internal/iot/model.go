@@ -73,11 +73,49 @@ func (c *Certificate) Pending() bool { return c.Transfer.Target != "" }
 // ARN returns the certificate ARN as AWS shows it: while a transfer is pending, the ARN
 // already names the target account (AWS re-homes it when the transfer starts).
 func (c *Certificate) ARN() string {
-	account := c.Owner
-	if c.Pending() {
-		account = c.Transfer.Target
+	return shownARN(c.Region, c.Owner, c.Transfer.Target, c.ID)
+}
+
+// shownARN is the ARN of certificate id as AWS shows it, given its owner and the target of
+// its pending transfer (empty when none is pending).
+func shownARN(region, owner, target, id string) string {
+	if target != "" {
+		return CertificateARN(region, target, id)
 	}
-	return CertificateARN(c.Region, account, c.ID)
+	return CertificateARN(region, owner, id)
+}
+
+// Summary returns what a listing shows of c.
+func (c *Certificate) Summary() *CertificateSummary {
+	return &CertificateSummary{
+		RecordID: c.RecordID, Region: c.Region, ID: c.ID, Owner: c.Owner, Status: c.Status, Mode: c.Mode,
+		CreatedAt: c.CreatedAt, TransferTarget: c.Transfer.Target, TransferMessage: c.Transfer.Message,
+		TransferDate: c.Transfer.TransferDate,
+	}
+}
+
+// CertificateSummary is what a listing of certificates (ListCertificates,
+// ListOutgoingCertificates, ListCertificatesByCA) shows of one record, and all that a store
+// reads of each listed row: a page of 50 reads 10 of a record's 22 columns per row. It is
+// a separate type so that a listed record can never be written back as a Certificate with
+// the rest of its fields missing. The fields mean what Certificate's of the same name do;
+// the Transfer ones are Certificate.Transfer's Target, Message and TransferDate.
+type CertificateSummary struct {
+	RecordID        string
+	Region          string
+	ID              string
+	Owner           string
+	Status          Status
+	Mode            Mode
+	CreatedAt       time.Time
+	TransferTarget  string
+	TransferMessage string
+	TransferDate    time.Time
+}
+
+// ARN returns the certificate ARN as Certificate.ARN does.
+func (c *CertificateSummary) ARN() string {
+	return shownARN(c.Region, c.Owner, c.TransferTarget, c.ID)
 }
 
 // Policy is an IoT policy in one account and region. Its versions are PolicyVersion

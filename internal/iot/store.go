@@ -79,12 +79,12 @@ type Reader interface {
 	// CertificatesByID returns every record of certificate id in region (one per account
 	// for SNI_ONLY certificates, at most one for DEFAULT). Empty when none.
 	CertificatesByID(ctx context.Context, region, id string) ([]*Certificate, error)
-	// ListCertificates returns certificates that the account owns or that are pending
-	// transfer to it, ordered by (CreatedAt, ID) in q.Order, after q.After.
-	ListCertificates(ctx context.Context, q CertificateQuery) ([]*Certificate, error)
-	// ListOutgoingCertificates returns certificates the account owns that are pending
-	// transfer to another account, ordered as ListCertificates.
-	ListOutgoingCertificates(ctx context.Context, q CertificateQuery) ([]*Certificate, error)
+	// ListCertificates returns the summaries of the certificates that the account owns or
+	// that are pending transfer to it, ordered by (CreatedAt, ID) in q.Order, after q.After.
+	ListCertificates(ctx context.Context, q CertificateQuery) ([]*CertificateSummary, error)
+	// ListOutgoingCertificates returns the summaries of the certificates the account owns
+	// that are pending transfer to another account, ordered as ListCertificates.
+	ListOutgoingCertificates(ctx context.Context, q CertificateQuery) ([]*CertificateSummary, error)
 
 	// Policy returns one policy or ErrNotFound.
 	Policy(ctx context.Context, region, account, name string) (*Policy, error)

@@ -199,6 +199,11 @@ const (
 	deleteCertificate      = `DELETE FROM certificates WHERE record_id = $1 AND version = $2`
 	certificateExists      = `SELECT 1 FROM certificates WHERE record_id = $1`
 	selectCertificatesByID = `SELECT ` + certificateColumns + ` FROM certificates WHERE region = $1 AND cert_id = $2 ORDER BY owner`
+
+	// certificateSummaryColumns are the columns a listing shows (iot.CertificateSummary),
+	// in the order scanCertificateSummary reads them.
+	certificateSummaryColumns = `record_id, region, cert_id, owner, status, mode, created_ms,
+	transfer_target, transfer_message, transfer_date_ms`
 )
 
 // listCertificatesSQL returns the ListCertificates query for an order, with or without a
@@ -213,11 +218,11 @@ const (
 // would be the same record twice, so the second branch leaves out what the first returns.
 func listCertificatesSQL(order iot.Order, after bool) string {
 	position, orderBy, lim := listClauses(order, after)
-	return `SELECT ` + certificateColumns + ` FROM (
-	(SELECT ` + certificateColumns + ` FROM certificates
+	return `SELECT ` + certificateSummaryColumns + ` FROM (
+	(SELECT ` + certificateSummaryColumns + ` FROM certificates
 		WHERE owner = $1 AND region = $2` + position + orderBy + lim + `)
 	UNION ALL
-	(SELECT ` + certificateColumns + ` FROM certificates
+	(SELECT ` + certificateSummaryColumns + ` FROM certificates
 		WHERE transfer_target = $1 AND region = $2 AND owner <> $1` + position + orderBy + lim + `)
 ) AS page` + orderBy + lim
 }
@@ -226,7 +231,7 @@ func listCertificatesSQL(order iot.Order, after bool) string {
 // arguments of listCertificatesSQL; it reads certificates_outgoing_list.
 func listOutgoingCertificatesSQL(order iot.Order, after bool) string {
 	position, orderBy, lim := listClauses(order, after)
-	return `SELECT ` + certificateColumns + ` FROM certificates
+	return `SELECT ` + certificateSummaryColumns + ` FROM certificates
 	WHERE owner = $1 AND region = $2 AND transfer_target IS NOT NULL` + position + orderBy + lim
 }
 

@@ -107,7 +107,7 @@ func listCACertificatesSQL(order iot.Order, after, template bool) string {
 // partial condition it repeats.
 func listCertificatesByCASQL(order iot.Order, after bool) string {
 	cmp, dir := keyset(order)
-	q := `SELECT ` + certificateColumns + ` FROM certificates
+	q := `SELECT ` + certificateSummaryColumns + ` FROM certificates
 	WHERE owner = $1 AND region = $2 AND ca_certificate_id = $3 AND ca_certificate_id <> ''`
 	lim := ` LIMIT $4`
 	if after {

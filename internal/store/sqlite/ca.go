@@ -70,13 +70,13 @@ func (r reader) ListCACertificates(ctx context.Context, q iot.CACertificateQuery
 
 // ListCertificatesByCA returns a keyset page of the device certificates an account owns
 // that a CA certificate signed.
-func (r reader) ListCertificatesByCA(ctx context.Context, caCertificateID string, q iot.CertificateQuery) ([]*iot.Certificate, error) {
+func (r reader) ListCertificatesByCA(ctx context.Context, caCertificateID string, q iot.CertificateQuery) ([]*iot.CertificateSummary, error) {
 	const op = "list certificates by CA"
 	if err := limit(op, q.Limit); err != nil {
 		return nil, err
 	}
 	args := append(listCertificatesArgs(q), caCertificateID)
-	return queryAll(ctx, r, op, listCertificatesByCASQL(q.Order, q.After != nil), scanCertificate, args...)
+	return queryAll(ctx, r, op, listCertificatesByCASQL(q.Order, q.After != nil), scanCertificateSummary, args...)
 }
 
 // RegistrationCode returns an account's registration code in a region.

@@ -47,6 +47,27 @@ func scanCertificate(sc scanner) (*iot.Certificate, error) {
 	return &c, nil
 }
 
+// scanCertificateSummary reads a row of certificateSummaryColumns.
+func scanCertificateSummary(sc scanner) (*iot.CertificateSummary, error) {
+	var (
+		c            iot.CertificateSummary
+		status, mode string
+		created      int64
+		target       sql.NullString
+		transferDate sql.NullInt64
+	)
+	err := sc.Scan(&c.RecordID, &c.Region, &c.ID, &c.Owner, &status, &mode, &created,
+		&target, &c.TransferMessage, &transferDate)
+	if err != nil {
+		return nil, err
+	}
+	c.Status, c.Mode = iot.Status(status), iot.Mode(mode)
+	c.CreatedAt = fromMS(created)
+	c.TransferTarget = target.String
+	c.TransferDate = fromNullMS(transferDate)
+	return &c, nil
+}
+
 // CertificatesByID returns every record of a certificate in a region.
 func (r reader) CertificatesByID(ctx context.Context, region, id string) ([]*iot.Certificate, error) {
 	return queryAll(ctx, r, "certificates by id", selectCertificatesByID, scanCertificate, region, id)
@@ -54,21 +75,21 @@ func (r reader) CertificatesByID(ctx context.Context, region, id string) ([]*iot
 
 // ListCertificates returns a keyset page of the certificates an account owns or is being
 // offered.
-func (r reader) ListCertificates(ctx context.Context, q iot.CertificateQuery) ([]*iot.Certificate, error) {
+func (r reader) ListCertificates(ctx context.Context, q iot.CertificateQuery) ([]*iot.CertificateSummary, error) {
 	return r.listCertificates(ctx, "list certificates", listCertificatesSQL(q.Order, q.After != nil), q)
 }
 
 // ListOutgoingCertificates returns a keyset page of the certificates an account owns that
 // are pending transfer.
-func (r reader) ListOutgoingCertificates(ctx context.Context, q iot.CertificateQuery) ([]*iot.Certificate, error) {
+func (r reader) ListOutgoingCertificates(ctx context.Context, q iot.CertificateQuery) ([]*iot.CertificateSummary, error) {
 	return r.listCertificates(ctx, "list outgoing certificates", listOutgoingCertificatesSQL(q.Order, q.After != nil), q)
 }
 
-func (r reader) listCertificates(ctx context.Context, op, query string, q iot.CertificateQuery) ([]*iot.Certificate, error) {
+func (r reader) listCertificates(ctx context.Context, op, query string, q iot.CertificateQuery) ([]*iot.CertificateSummary, error) {
 	if err := limit(op, q.Limit); err != nil {
 		return nil, err
 	}
-	return queryAll(ctx, r, op, query, scanCertificate, listCertificatesArgs(q)...)
+	return queryAll(ctx, r, op, query, scanCertificateSummary, listCertificatesArgs(q)...)
 }
 
 // listCertificatesArgs returns the arguments of listCertificatesSQL.

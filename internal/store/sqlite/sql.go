@@ -196,10 +196,15 @@ const (
 	transfer_date_ms = ?, accept_date_ms = ?, reject_date_ms = ?, version = ?
 	WHERE record_id = ? AND version = ? AND region = ? AND cert_id = ? AND owner = ? AND mode = ?
 	AND created_ms = ? AND transfer_target IS ? AND ca_certificate_id = ?`
-	deleteCertificate       = `DELETE FROM certificates WHERE record_id = ? AND version = ?`
-	certificateExists       = `SELECT 1 FROM certificates WHERE record_id = ?`
-	selectCertificatesByID  = `SELECT ` + certificateColumns + ` FROM certificates WHERE region = ? AND cert_id = ? ORDER BY owner`
-	selectCertificatesOwned = `SELECT ` + certificateColumns + ` FROM certificates WHERE owner = ?1 AND region = ?2`
+	deleteCertificate      = `DELETE FROM certificates WHERE record_id = ? AND version = ?`
+	certificateExists      = `SELECT 1 FROM certificates WHERE record_id = ?`
+	selectCertificatesByID = `SELECT ` + certificateColumns + ` FROM certificates WHERE region = ? AND cert_id = ? ORDER BY owner`
+
+	// certificateSummaryColumns are the columns a listing shows (iot.CertificateSummary),
+	// in the order scanCertificateSummary reads them: a page reads these, not every column.
+	certificateSummaryColumns = `record_id, region, cert_id, owner, status, mode, created_ms,
+	transfer_target, transfer_message, transfer_date_ms`
+	selectSummariesOwned = `SELECT ` + certificateSummaryColumns + ` FROM certificates WHERE owner = ?1 AND region = ?2`
 )
 
 // listCertificatesSQL returns the ListCertificates query for an order, with or without a
@@ -220,7 +225,7 @@ func listCertificatesSQL(order iot.Order, after bool) string {
 	}
 	orderBy := ` ORDER BY created_ms ` + dir + `, cert_id ` + dir
 	pageOrder := ` ORDER BY page_created ` + dir + `, page_id ` + dir
-	return `SELECT ` + certificateColumns + ` FROM (
+	return `SELECT ` + certificateSummaryColumns + ` FROM (
 	SELECT rowid AS page_rowid, created_ms AS page_created, cert_id AS page_id FROM (
 		SELECT rowid, created_ms, cert_id FROM certificates
 		WHERE owner = ?1 AND region = ?2` + position + orderBy + ` LIMIT ?5)
@@ -240,7 +245,7 @@ func listOutgoingCertificatesSQL(order iot.Order, after bool) string {
 	if after {
 		position = ` AND (created_ms, cert_id) ` + cmp + ` (?3, ?4)`
 	}
-	return selectCertificatesOwned + ` AND transfer_target IS NOT NULL` + position +
+	return selectSummariesOwned + ` AND transfer_target IS NOT NULL` + position +
 		` ORDER BY created_ms ` + dir + `, cert_id ` + dir + ` LIMIT ?5`
 }
 

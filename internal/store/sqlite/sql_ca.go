@@ -120,7 +120,7 @@ func listCertificatesByCASQL(order iot.Order, after bool) string {
 	if after {
 		position = ` AND (created_ms, cert_id) ` + cmp + ` (?3, ?4)`
 	}
-	return selectCertificatesOwned + ` AND ca_certificate_id = ?6 AND ca_certificate_id <> ''` + position +
+	return selectSummariesOwned + ` AND ca_certificate_id = ?6 AND ca_certificate_id <> ''` + position +
 		` ORDER BY created_ms ` + dir + `, cert_id ` + dir + ` LIMIT ?5`
 }
 

@@ -313,8 +313,8 @@ func testListCertificatesByCA(t *testing.T, s iot.Store) {
 	elsewhere.CACertificateID = ca
 	createCerts(t, s, append(slices.Clone(mine), noCA, otherCA, theirs, pendingToMe, elsewhere)...)
 
-	list := func(id string) func(context.Context, iot.CertificateQuery) ([]*iot.Certificate, error) {
-		return func(ctx context.Context, q iot.CertificateQuery) ([]*iot.Certificate, error) {
+	list := func(id string) lister {
+		return func(ctx context.Context, q iot.CertificateQuery) ([]*iot.CertificateSummary, error) {
 			return s.ListCertificatesByCA(ctx, id, q)
 		}
 	}
