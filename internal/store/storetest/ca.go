@@ -232,11 +232,7 @@ func listAllCAs(t *testing.T, s iot.Reader, q iot.CACertificateQuery, total int)
 }
 
 func caIDs(cas []*iot.CACertificate) []string {
-	ids := make([]string, len(cas))
-	for i, ca := range cas {
-		ids[i] = ca.ID
-	}
-	return ids
+	return idsOf(cas, func(ca *iot.CACertificate) string { return ca.ID })
 }
 
 func testListCACertificates(t *testing.T, s iot.Store) {

@@ -246,18 +246,18 @@ func sortCerts(certs []*iot.Certificate, order iot.Order) {
 
 // recordIDs returns the record IDs of certs, for compact comparison.
 func recordIDs(certs []*iot.Certificate) []string {
-	ids := make([]string, len(certs))
-	for i, c := range certs {
-		ids[i] = c.RecordID
-	}
-	return ids
+	return idsOf(certs, func(c *iot.Certificate) string { return c.RecordID })
 }
 
 // summaryIDs returns the record IDs of a listing, for comparison with recordIDs.
 func summaryIDs(listed []*iot.CertificateSummary) []string {
-	ids := make([]string, len(listed))
-	for i, c := range listed {
-		ids[i] = c.RecordID
+	return idsOf(listed, func(c *iot.CertificateSummary) string { return c.RecordID })
+}
+
+func idsOf[T any](xs []T, id func(T) string) []string {
+	ids := make([]string, len(xs))
+	for i, x := range xs {
+		ids[i] = id(x)
 	}
 	return ids
 }
