@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,15 +57,53 @@ func (e EmulatorAuth) Authenticate(r *http.Request, _ []byte) (iot.Caller, error
 	return iot.Caller{Account: account, Region: a.Region, Unrestricted: true}, nil
 }
 
-// regionPattern is the shape of AWS region names (us-east-1, us-gov-west-1, cn-north-1,
-// eusc-de-east-1). The region of the credential scope becomes part of every ARN, so it
-// must be one that ARNs can carry and parse back.
-var regionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-[0-9]{1,3}$`)
+// isRegionName reports whether s has the shape of AWS region names (us-east-1,
+// us-gov-west-1, cn-north-1, eusc-de-east-1): the pattern [a-z]{2,}(-[a-z]+)+-[0-9]{1,3},
+// matched by hand since every request is checked (a regular expression cost about 1.5 µs;
+// TestIsRegionName holds the two equal). The region of the credential scope becomes part of
+// every ARN, so it must be one that ARNs can carry and parse back.
+func isRegionName(s string) bool {
+	last := strings.LastIndexByte(s, '-')
+	if last < 0 {
+		return false
+	}
+	number := s[last+1:]
+	if len(number) < 1 || len(number) > 3 {
+		return false
+	}
+	for i := 0; i < len(number); i++ {
+		if number[i] < '0' || number[i] > '9' {
+			return false
+		}
+	}
+	// The words before the number: the first of at least two letters, then one or more of
+	// at least one letter each.
+	words := s[:last]
+	first := strings.IndexByte(words, '-')
+	if first < 2 {
+		return false
+	}
+	segment := 0 // letters in the current word
+	for i := 0; i < len(words); i++ {
+		switch c := words[i]; {
+		case c == '-':
+			if segment == 0 {
+				return false
+			}
+			segment = 0
+		case 'a' <= c && c <= 'z':
+			segment++
+		default:
+			return false
+		}
+	}
+	return segment > 0
+}
 
 // checkRegion refuses a credential scope whose region is not a region name, as AWS's
 // front end does.
 func checkRegion(region string) error {
-	if len(region) <= 50 && regionPattern.MatchString(region) {
+	if len(region) <= 50 && isRegionName(region) {
 		return nil
 	}
 	return &sigv4.Error{Code: sigv4.CodeInvalidSignature,

@@ -219,8 +219,16 @@ func writeResponse(w http.ResponseWriter, status int, payload []byte) {
 }
 
 // encodeJSON marshals v without HTML escaping, so that policy documents and PEMs come
-// back byte for byte as stored.
+// back byte for byte as stored. A shape that writes its own JSON (jsonAppender) does.
 func encodeJSON(v any) ([]byte, error) {
+	if a, ok := v.(jsonAppender); ok {
+		return a.appendJSON(nil), nil
+	}
+	return reflectJSON(v)
+}
+
+// reflectJSON is encodeJSON through encoding/json, for every shape.
+func reflectJSON(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

