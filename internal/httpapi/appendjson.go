@@ -73,27 +73,22 @@ func (o *outObject) object(name string) outObject {
 }
 
 // appendJSONString appends s as a JSON string, as encodeJSON writes it (no HTML escaping).
-// Printable ASCII with the escapes a PEM or a message needs is written here; anything else
-// (other control characters, non-ASCII text, invalid UTF-8) is left to encoding/json.
+// Printable ASCII with the escapes a PEM or a message needs is written here, in one pass;
+// anything else (other control characters, non-ASCII text, invalid UTF-8) is left to
+// encoding/json.
 func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c >= 0x80 {
-			enc, err := reflectJSON(s)
-			if err != nil {
-				// A Go string always encodes; failing to is a bug.
-				panic("httpapi: encode string: " + err.Error())
-			}
-			return append(b, enc...)
-		}
-	}
+	mark := len(b)
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c < 0x80 && c != '"' && c != '\\' {
+			continue
+		}
 		var esc byte
-		switch s[i] {
+		switch c {
 		case '"', '\\':
-			esc = s[i]
+			esc = c
 		case '\n':
 			esc = 'n'
 		case '\r':
@@ -101,7 +96,12 @@ func appendJSONString(b []byte, s string) []byte {
 		case '\t':
 			esc = 't'
 		default:
-			continue
+			enc, err := reflectJSON(s)
+			if err != nil {
+				// A Go string always encodes; failing to is a bug.
+				panic("httpapi: encode string: " + err.Error())
+			}
+			return append(b[:mark], enc...)
 		}
 		b = append(b, s[start:i]...)
 		b = append(b, '\\', esc)
