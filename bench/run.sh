@@ -3,7 +3,7 @@
 # run: every workload against each server that implements it, RUNS times, then medians, a
 # Markdown table and a chart (BENCHMARKS.md explains what each number means).
 #
-#   bash bench/run.sh                 everything (about 20 minutes on 2 cores)
+#   bash bench/run.sh                 everything (15–40 minutes on 2 cores)
 #   RUNS=1 DURATION=5s bash bench/run.sh    a quick look
 #   MILLION=0 bash bench/run.sh       without the 1,000,000-certificate measurements
 #
