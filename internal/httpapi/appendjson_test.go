@@ -59,6 +59,33 @@ func TestAppendJSONMatchesReflection(t *testing.T) {
 	}
 }
 
+func TestAppendJSONMatchesReflectionForListings(t *testing.T) {
+	created := time.UnixMilli(1541022751983)
+	var full []*iot.CertificateSummary
+	for i, s := range stringSamples() {
+		full = append(full, &iot.CertificateSummary{
+			Region: "us-east-1", ID: s, Owner: "111111111111", Status: iot.StatusActive,
+			Mode: iot.ModeDefault, CreatedAt: created.Add(time.Duration(i) * time.Second),
+		})
+	}
+	full = append(full, &iot.CertificateSummary{}, &iot.CertificateSummary{ID: testCertID, Mode: iot.ModeSNIOnly, Status: iot.StatusPendingTransfer})
+	pages := map[string]*iot.CertificatePage{
+		"empty":          {},
+		"empty, marker":  {NextMarker: "AQ=="},
+		"full":           {Certificates: full},
+		"full, marker":   {Certificates: full, NextMarker: "a/b+c=="},
+		"one, no marker": {Certificates: full[:1]},
+	}
+	for name, p := range pages {
+		t.Run(name, func(t *testing.T) {
+			checkSameJSON(t, listCertificatesResult(p))
+		})
+	}
+	t.Run("nil list", func(t *testing.T) {
+		checkSameJSON(t, listCertificatesOutput{NextMarker: "x"})
+	})
+}
+
 func TestAppendJSONString(t *testing.T) {
 	for _, s := range stringSamples() {
 		want, err := reflectJSON(s)
@@ -81,6 +108,10 @@ func FuzzAppendJSON(f *testing.F) {
 		c.PEM, c.Transfer.Message, c.CustomerVersion = pem, message, version
 		c.Transfer.AcceptDate = time.UnixMilli(ms)
 		checkSameJSON(t, describeCertificateOutput{CertificateDescription: describeCertificate(c)})
+		checkSameJSON(t, listCertificatesResult(&iot.CertificatePage{
+			Certificates: []*iot.CertificateSummary{{Region: "r", ID: pem, Owner: message, CreatedAt: time.UnixMilli(ms)}},
+			NextMarker:   message,
+		}))
 	})
 }
 
@@ -91,6 +122,40 @@ func BenchmarkEncodeDescribeReflect(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := reflectJSON(describeCertificateOutput{CertificateDescription: describeCertificate(c)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// listPage is a page of 50 certificates, as ListCertificates returns by default.
+func listPage() *iot.CertificatePage {
+	p := &iot.CertificatePage{NextMarker: "AQIDBAUGBwgJCgsMDQ4PEA=="}
+	for i := range 50 {
+		p.Certificates = append(p.Certificates, &iot.CertificateSummary{
+			Region: "us-east-1", ID: testCertID, Owner: "111111111111", Status: iot.StatusActive,
+			Mode: iot.ModeDefault, CreatedAt: time.UnixMilli(1541022751983 + int64(i)),
+		})
+	}
+	return p
+}
+
+// BenchmarkEncodeList encodes a page of 50 certificates with the shape's own encoding,
+// BenchmarkEncodeListReflect with encoding/json.
+func BenchmarkEncodeList(b *testing.B) {
+	p := listPage()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := encodeJSON(listCertificatesResult(p)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeListReflect(b *testing.B) {
+	p := listPage()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := reflectJSON(listCertificatesResult(p)); err != nil {
 			b.Fatal(err)
 		}
 	}
