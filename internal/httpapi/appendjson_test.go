@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,47 @@ func TestAppendJSONMatchesReflectionForListings(t *testing.T) {
 	t.Run("nil list", func(t *testing.T) {
 		checkSameJSON(t, listCertificatesOutput{NextMarker: "x"})
 	})
+}
+
+// fillAll sets every field of the struct v points to, nested structs and slices included, to
+// a value that no omitempty or omitzero leaves out.
+func fillAll(t *testing.T, v reflect.Value) {
+	t.Helper()
+	switch v.Kind() {
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[epochTime]() {
+			v.Set(reflect.ValueOf(epochTime(time.UnixMilli(1541022751983))))
+			return
+		}
+		for i := range v.NumField() {
+			fillAll(t, v.Field(i))
+		}
+	case reflect.String:
+		v.SetString("x\n" + v.Type().Name())
+	case reflect.Int:
+		v.SetInt(42)
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+		for i := range 2 {
+			fillAll(t, v.Index(i))
+		}
+	default:
+		t.Fatalf("fillAll: no value for a %s", v.Type())
+	}
+}
+
+// TestAppendJSONCoversEveryField fills every field of each shape that writes its own JSON, so
+// that a field added to a shape but not to its appendJSON makes the two encodings differ.
+func TestAppendJSONCoversEveryField(t *testing.T) {
+	for _, shape := range []jsonAppender{
+		&describeCertificateOutput{}, &certificateDescription{}, &listCertificatesOutput{}, &certificateItem{},
+	} {
+		v := reflect.ValueOf(shape).Elem()
+		t.Run(v.Type().Name(), func(t *testing.T) {
+			fillAll(t, v)
+			checkSameJSON(t, v.Interface().(jsonAppender))
+		})
+	}
 }
 
 func TestAppendJSONString(t *testing.T) {
