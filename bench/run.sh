@@ -8,7 +8,8 @@
 #   MILLION=0 bash bench/run.sh       without the 1,000,000-certificate measurements
 #
 # Output in $OUT (default bench/results): runs.jsonl (one JSON line per measured run),
-# table.md (medians), chart.svg, startup.txt (start time and memory with 1,000,000
+# table.md (medians), chart.svg, disk.txt (the disk's synced-write rate before each durable-write
+# run), startup.txt (start time and memory with 1,000,000
 # certificates), and profiles/*.prof (CPU profiles of iotcertd's main workloads).
 #
 # Everything listens on 127.0.0.1 only; every load run is bounded by DURATION (and the
@@ -36,7 +37,21 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# synced_rate: the disk's limit for one synced write at a time, now: 2,000 writes of 4 KiB,
+# each synced (O_DSYNC), to a file beside the servers' data directories. The rate moves by
+# half within minutes on a shared machine, so it is taken again before each durable-write run.
+synced_rate() {
+  dd if=/dev/zero of="$tmp/dsync.test" bs=4k count=2000 oflag=dsync 2>&1 | awk '/copied/{printf "%.0f", 2000/$(NF-3)}'
+  rm -f "$tmp/dsync.test"
+}
+
+# disk LABEL: the synced-write rate just before the run LABEL, appended to disk.txt.
+disk() {
+  echo "$1: $(synced_rate) synced 4 KiB writes/s just before" >>"$OUT/disk.txt"
+}
+
 echo "== bench: the machine"
+: >"$OUT/disk.txt"
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "cpu: $(nproc) x $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
@@ -44,9 +59,7 @@ echo "== bench: the machine"
   echo "kernel: $(uname -r)"
   echo "go: $(go version | awk '{print $3}')"
   echo "moto: $(python3 -c 'import moto; print(moto.__version__)')"
-  # The disk's limit for one synced write at a time: 4 KiB writes, each synced (O_DSYNC).
-  dd if=/dev/zero of="$tmp/dsync.test" bs=4k count=2000 oflag=dsync 2>&1 | awk '/copied/{printf "synced 4 KiB writes, one at a time: %.0f/s\n", 2000/$(NF-3)}'
-  rm -f "$tmp/dsync.test"
+  echo "synced 4 KiB writes, one at a time: $(synced_rate)/s"
   # The ceiling of sustained CreateKeysAndCertificate: RSA-2048 keys generated on every core.
   # 200 keys (about 5 s): a key's generation time varies widely, and 60 keys gave rates that
   # differed by a third between two runs on the same machine.
@@ -163,8 +176,11 @@ for run in $(seq "$RUNS"); do
     load "iotcertd describe" -client raw "$@" $(profile describe) describe
     load "iotcertd describe (SDK client)" -client sdk "$@" describe
     load "iotcertd list 1k" -client raw -certs 1000 "$@" $(profile list) list
+    disk "iotcertd register, run $run"
     load "iotcertd register" -client raw "$@" $(profile register) register
+    disk "iotcertd update, run $run"
     load "iotcertd update" -client raw "$@" $(profile update) update
+    disk "iotcertd transfer, run $run"
     load "iotcertd transfer" -client raw "$@" $(profile transfer) transfer
     load "iotcertd mixed" -client raw "$@" $(profile mixed) mixed
   }
