@@ -8,8 +8,8 @@
 #   MILLION=0 bash bench/run.sh       without the 1,000,000-certificate measurements
 #
 # Output in $OUT (default bench/results): runs.jsonl (one JSON line per measured run),
-# table.md (medians), chart.svg, disk.txt (the disk's synced-write rate before each durable-write
-# run), startup.txt (start time and memory with 1,000,000
+# table.md (medians), chart.svg, machine.txt, disk.txt (the disk's synced-write rate just
+# before each durable-write run), startup.txt (start time and memory with 1,000,000
 # certificates), and profiles/*.prof (CPU profiles of iotcertd's main workloads).
 #
 # Everything listens on 127.0.0.1 only; every load run is bounded by DURATION (and the
