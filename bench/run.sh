@@ -106,14 +106,15 @@ load() {
   grep '^{' "$tmp/last" >>"$OUT/runs.jsonl"
 }
 
-# iotcertd in strict SigV4 mode, with a second account for the transfer workload. Sets
-# IOT_PID, IOT_PORT, IOT_PPROF and the key variables.
+# start_iotcertd DIR [SERVE FLAGS...]: iotcertd in strict SigV4 mode, with a second account
+# for the transfer workload. Sets IOT_PID, IOT_PORT, IOT_PPROF and the key variables.
 start_iotcertd() {
   local dir=$1
+  shift
   IOT_PORT=$(free_port)
   IOT_PPROF=$(free_port)
   "$tmp/iotcertd" serve --addr "127.0.0.1:$IOT_PORT" --data "$dir" --key-pool "$KEY_POOL" \
-    --pprof "127.0.0.1:$IOT_PPROF" >"$dir.log" 2>&1 &
+    --pprof "127.0.0.1:$IOT_PPROF" "$@" >"$dir.log" 2>&1 &
   IOT_PID=$!
   pids+=("$IOT_PID")
   local t0 t1
@@ -192,6 +193,21 @@ for run in $(seq "$RUNS"); do
   sleep 3
   load "iotcertd create-keys burst" -client sdk -warmup 1 -n "$KEY_POOL" -duration 30s -concurrency 4 "$@" create-keys
   load "iotcertd create-keys sustained" -client sdk "$@" create-keys
+  stop "$IOT_PID"
+
+  # --- iotcertd committing, and syncing, every write on its own (--commit-group 1): the
+  # one-fsync-per-write limit that group commit is there to beat, on this disk, with this
+  # code. Labelled "unbatched".
+  dir="$tmp/unbatched-$run"
+  start_iotcertd "$dir" --commit-group 1
+  # shellcheck disable=SC2046
+  set -- $(iot_keys)
+  disk "unbatched register, run $run"
+  load "unbatched register" -client raw "$@" register
+  disk "unbatched update, run $run"
+  load "unbatched update" -client raw "$@" update
+  disk "unbatched transfer, run $run"
+  load "unbatched transfer" -client raw "$@" transfer
   stop "$IOT_PID"
 
   # --- moto_server (no SigV4 checking, in-memory), for what it implements.

@@ -17,9 +17,10 @@ import (
 
 // chartServers gives each known server its colour; others are grey.
 var chartServers = map[string]string{
-	"iotcertd": "#1f77b4",
-	"moto":     "#d62728",
-	"bare":     "#7f7f7f",
+	"iotcertd":  "#1f77b4",
+	"unbatched": "#9ecae1", // iotcertd with one commit per write (bench/run.sh)
+	"moto":      "#d62728",
+	"bare":      "#7f7f7f",
 }
 
 const (
@@ -52,8 +53,9 @@ func svgChart(rows []row, title string) string {
 		}
 		g.rows = append(g.rows, r)
 	}
-	// Within a workload: iotcertd, then moto, then the ceiling, then anything else.
-	order := []string{"iotcertd", "moto", "bare"}
+	// Within a workload: iotcertd, iotcertd without group commit, moto, the ceiling,
+	// then anything else.
+	order := []string{"iotcertd", "unbatched", "moto", "bare"}
 	rank := func(r row) int {
 		server, _, _ := strings.Cut(r.Label, " ")
 		if i := slices.Index(order, server); i >= 0 {

@@ -41,7 +41,9 @@ type Config struct {
 	DataDir   string
 	Postgres  string
 	MasterKey string
-	Emulator  bool
+	// CommitGroup is Storage.CommitGroup.
+	CommitGroup int
+	Emulator    bool
 	// EnforceIAM holds emulator-mode callers to IAM policies too; outside emulator mode they
 	// always are.
 	EnforceIAM bool
@@ -137,11 +139,15 @@ type Storage struct {
 	// master.key in DataDir. With Postgres and no DataDir it is required: every node
 	// needs the same key.
 	MasterKey string
+	// CommitGroup bounds the concurrent writes that share one commit, and one fsync, in
+	// SQLite (group commit); 0 means sqlite.DefaultMaxBatch and 1 commits every write on
+	// its own. PostgreSQL commits each write on its own in any case.
+	CommitGroup int
 }
 
 // storage returns the Storage of the configuration.
 func (c Config) storage() Storage {
-	return Storage{DataDir: c.DataDir, Postgres: c.Postgres, MasterKey: c.MasterKey}
+	return Storage{DataDir: c.DataDir, Postgres: c.Postgres, MasterKey: c.MasterKey, CommitGroup: c.CommitGroup}
 }
 
 // masterKeyPath returns the master key file.
@@ -203,6 +209,9 @@ func openStorage(ctx context.Context, st Storage) (iot.Store, *secrets.Sealer, e
 	store, err := sqlite.Open(ctx, filepath.Join(st.DataDir, dbFile))
 	if err != nil {
 		return nil, nil, err
+	}
+	if st.CommitGroup > 0 {
+		store.SetMaxBatch(st.CommitGroup)
 	}
 	return store, sealer, nil
 }
@@ -284,7 +293,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&cfg.EnforceIAM, "enforce-iam", false, "with --emulator, enforce IAM policies: a key the store knows acts as its user or root, held to its policies; any other key is the root of its derived account (without --emulator they are always enforced)")
 	fs.IntVar(&cfg.KeyPool, "key-pool", 16, "RSA keys kept ready for CreateKeysAndCertificate, each with its certificate signed ahead (0 disables the pool)")
 	pprofAddr := fs.String("pprof", "", "serve Go profiles (net/http/pprof) on this loopback HOST:PORT (off by default)")
+	fs.IntVar(&st.CommitGroup, "commit-group", sqlite.DefaultMaxBatch, "SQLite: at most this many concurrent writes share one commit and its fsync (group commit); 1 commits and syncs every write on its own")
 	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if st.CommitGroup < 1 {
+		fmt.Fprintf(stderr, "serve: --commit-group must be at least 1, not %d\n", st.CommitGroup)
 		return errUsage
 	}
 	if fs.NArg() > 0 {
@@ -296,7 +310,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if st.Postgres == "" && !flagSet(fs, "data") {
 		st.DataDir = "./data"
 	}
-	cfg.DataDir, cfg.Postgres, cfg.MasterKey = st.DataDir, st.Postgres, st.MasterKey
+	cfg.DataDir, cfg.Postgres, cfg.MasterKey, cfg.CommitGroup = st.DataDir, st.Postgres, st.MasterKey, st.CommitGroup
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	setGCPercent(os.Getenv("GOGC"))
 	if *pprofAddr != "" {

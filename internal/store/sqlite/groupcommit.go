@@ -38,9 +38,10 @@ import (
 // under the usual rules, also those whose fn failed, since their fn may have seen writes
 // that were never committed.
 
-// maxBatch bounds the callers that share one commit, so that a steady stream of writers
-// cannot postpone a commit, and the answers of those already in the batch, indefinitely.
-const maxBatch = 64
+// DefaultMaxBatch bounds the callers that share one commit, so that a steady stream of
+// writers cannot postpone a commit, and the answers of those already in the batch,
+// indefinitely. SetMaxBatch changes it.
+const DefaultMaxBatch = 64
 
 // Update retry policy: bounded exponential backoff with jitter.
 const (
@@ -245,13 +246,24 @@ func (s *Store) attempt(ctx context.Context, fn func(tx iot.Tx) error) (retry bo
 // never abandons the wait), so a batch left open is always finished by one of them.
 func (s *Store) end(b *batch) {
 	b.members++
-	if !b.lost && b.members < maxBatch && s.waiting.Load() > 0 {
+	if !b.lost && b.members < s.maxBatch && s.waiting.Load() > 0 {
 		<-s.turn
 		return
 	}
 	s.finish(b)
 	<-s.turn
 }
+
+// SetMaxBatch sets how many callers of Update may share one commit (DefaultMaxBatch after
+// Open). With 1, every Update commits on its own: one fsync per write, as without group
+// commit, which is what the benchmarks compare group commit with. Call it before the store
+// is used; n < 1 counts as 1.
+func (s *Store) SetMaxBatch(n int) {
+	s.maxBatch = max(1, n)
+}
+
+// MaxBatch returns how many callers of Update may share one commit.
+func (s *Store) MaxBatch() int { return s.maxBatch }
 
 // finish commits b (or rolls it back when it was lost) and tells its members. The caller
 // holds the turn.

@@ -66,6 +66,8 @@ type Store struct {
 	turn    chan struct{}
 	waiting atomic.Int64
 	open    *batch
+	// maxBatch bounds the callers of one batch (SetMaxBatch).
+	maxBatch int
 	// closed is set by Close, under the turn.
 	closed bool
 	// commits counts batches committed, for tests.
@@ -111,7 +113,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	s := &Store{write: write, read: read, turn: make(chan struct{}, 1)}
+	s := &Store{write: write, read: read, turn: make(chan struct{}, 1), maxBatch: DefaultMaxBatch}
 	if s.writeStmts, err = prepare(ctx, write); err == nil {
 		s.readStmts, err = prepare(ctx, read)
 	}
