@@ -83,34 +83,12 @@ func hasSetting(t *testing.T, s *Store, name string) bool {
 	return err == nil
 }
 
+// TestGroupCommitSharesOneCommit queues 16 Updates behind one another and checks that they
+// share commits as SetMaxBatch allows: all in one by default, four per commit at 4, and
+// one commit each at 1 (no group commit), with every write committed.
 func TestGroupCommitSharesOneCommit(t *testing.T) {
-	s, _ := openTest(t)
 	const n = 16
-	fns := make([]func(iot.Tx) error, n)
-	for i := range fns {
-		fns[i] = setter(fmt.Sprint("s", i))
-	}
-	before := s.commits.Load()
-	errs, _ := oneBatch(t, s, nil, fns...)
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("Update %d: %v", i, err)
-		}
-		if !hasSetting(t, s, fmt.Sprint("s", i)) {
-			t.Errorf("write of Update %d is not committed", i)
-		}
-	}
-	if got := s.commits.Load() - before; got != 1 {
-		t.Errorf("%d Updates took %d commits, want 1", n, got)
-	}
-}
-
-// TestMaxBatchBoundsCommit queues 16 Updates behind one another with SetMaxBatch at 1 (one
-// commit per write, no group commit) and at 4, and checks that each commit held no more
-// writes than that and that every write is committed.
-func TestMaxBatchBoundsCommit(t *testing.T) {
-	const n = 16
-	for _, limit := range []int{1, 4} {
+	for _, limit := range []int{DefaultMaxBatch, 4, 1} {
 		t.Run(fmt.Sprint("max=", limit), func(t *testing.T) {
 			s, _ := openTest(t)
 			s.SetMaxBatch(limit)
@@ -128,8 +106,9 @@ func TestMaxBatchBoundsCommit(t *testing.T) {
 					t.Errorf("write of Update %d is not committed", i)
 				}
 			}
-			if got := s.commits.Load() - before; got != n/uint64(limit) {
-				t.Errorf("%d Updates took %d commits, want %d", n, got, n/limit)
+			want := uint64((n + limit - 1) / limit)
+			if got := s.commits.Load() - before; got != want {
+				t.Errorf("%d Updates took %d commits, want %d", n, got, want)
 			}
 		})
 	}
@@ -490,20 +469,9 @@ func BenchmarkUpdateParallel(b *testing.B) {
 			s, certs := benchStore(b, 1_000)
 			s.SetMaxBatch(mode.maxBatch)
 			writeParallel(b, s, func(w int64, pb *testing.PB) error {
-				c := certs[1+w%int64(len(certs)-1)]
+				bump := bumpVersion(ctx, certs[1+w%int64(len(certs)-1)])
 				for pb.Next() {
-					err := s.Update(ctx, func(tx iot.Tx) error {
-						recs, err := tx.CertificatesByID(ctx, c.Region, c.ID)
-						if err != nil {
-							return err
-						}
-						if len(recs) != 1 {
-							return fmt.Errorf("%d records", len(recs))
-						}
-						recs[0].CustomerVersion++
-						return tx.PutCertificate(ctx, recs[0])
-					})
-					if err != nil {
+					if err := s.Update(ctx, bump); err != nil {
 						return err
 					}
 				}

@@ -54,6 +54,22 @@ func cert(region, owner string, n int, created time.Time) *iot.Certificate {
 		LastModifiedAt: created, CustomerVersion: 1, GenerationID: "g", NotBefore: created, NotAfter: created.AddDate(1, 0, 0)}
 }
 
+// bumpVersion returns a fn that reads the one record of certificate c and writes it back
+// with its customer version advanced, as the domain's UpdateCertificate does.
+func bumpVersion(ctx context.Context, c *iot.Certificate) func(tx iot.Tx) error {
+	return func(tx iot.Tx) error {
+		recs, err := tx.CertificatesByID(ctx, c.Region, c.ID)
+		if err != nil {
+			return err
+		}
+		if len(recs) != 1 {
+			return fmt.Errorf("%d records", len(recs))
+		}
+		recs[0].CustomerVersion++
+		return tx.PutCertificate(ctx, recs[0])
+	}
+}
+
 // TestSharedFile opens two stores on one file, as the server and the admin command do, and
 // checks that each sees what the other commits, also when they write at the same time.
 func TestSharedFile(t *testing.T) {
@@ -89,18 +105,7 @@ func TestSharedFile(t *testing.T) {
 		}
 		wg.Go(func() {
 			for range each {
-				err := s.Update(ctx, func(tx iot.Tx) error {
-					recs, err := tx.CertificatesByID(ctx, c.Region, c.ID)
-					if err != nil {
-						return err
-					}
-					if len(recs) != 1 {
-						return fmt.Errorf("%d records", len(recs))
-					}
-					recs[0].CustomerVersion++
-					return tx.PutCertificate(ctx, recs[0])
-				})
-				if err != nil {
+				if err := s.Update(ctx, bumpVersion(ctx, c)); err != nil {
 					t.Errorf("worker %d: %v", w, err)
 					return
 				}
