@@ -45,11 +45,6 @@ synced_rate() {
   rm -f "$tmp/dsync.test"
 }
 
-# disk LABEL: the synced-write rate just before the run LABEL, appended to disk.txt.
-disk() {
-  echo "$1: $(synced_rate) synced 4 KiB writes/s just before" >>"$OUT/disk.txt"
-}
-
 echo "== bench: the machine"
 : >"$OUT/disk.txt"
 {
@@ -104,6 +99,13 @@ load() {
   echo "-- $label"
   "$LOAD" -json -label "$label" -duration "$DURATION" -concurrency "$CONC" "$@" | tee "$tmp/last" | grep -v '^{' || true
   grep '^{' "$tmp/last" >>"$OUT/runs.jsonl"
+}
+
+# durable LABEL ARGS...: a durable-write run, as load, with the disk's synced-write rate taken
+# just before it (disk.txt).
+durable() {
+  echo "$1, run $run: $(synced_rate) synced 4 KiB writes/s just before" >>"$OUT/disk.txt"
+  load "$@"
 }
 
 # start_iotcertd DIR [SERVE FLAGS...]: iotcertd in strict SigV4 mode, with a second account
@@ -177,12 +179,9 @@ for run in $(seq "$RUNS"); do
     load "iotcertd describe" -client raw "$@" $(profile describe) describe
     load "iotcertd describe (SDK client)" -client sdk "$@" describe
     load "iotcertd list 1k" -client raw -certs 1000 "$@" $(profile list) list
-    disk "iotcertd register, run $run"
-    load "iotcertd register" -client raw "$@" $(profile register) register
-    disk "iotcertd update, run $run"
-    load "iotcertd update" -client raw "$@" $(profile update) update
-    disk "iotcertd transfer, run $run"
-    load "iotcertd transfer" -client raw "$@" $(profile transfer) transfer
+    durable "iotcertd register" -client raw "$@" $(profile register) register
+    durable "iotcertd update" -client raw "$@" $(profile update) update
+    durable "iotcertd transfer" -client raw "$@" $(profile transfer) transfer
     load "iotcertd mixed" -client raw "$@" $(profile mixed) mixed
   }
   # CreateKeysAndCertificate: a burst no larger than the pool, from a full pool (it filled
@@ -202,12 +201,9 @@ for run in $(seq "$RUNS"); do
   start_iotcertd "$dir" --commit-group 1
   # shellcheck disable=SC2046
   set -- $(iot_keys)
-  disk "unbatched register, run $run"
-  load "unbatched register" -client raw "$@" register
-  disk "unbatched update, run $run"
-  load "unbatched update" -client raw "$@" update
-  disk "unbatched transfer, run $run"
-  load "unbatched transfer" -client raw "$@" transfer
+  durable "unbatched register" -client raw "$@" register
+  durable "unbatched update" -client raw "$@" update
+  durable "unbatched transfer" -client raw "$@" transfer
   stop "$IOT_PID"
 
   # --- moto_server (no SigV4 checking, in-memory), for what it implements.

@@ -434,14 +434,15 @@ func TestCloseWhileWriting(t *testing.T) {
 	}
 }
 
-// commitModes are the two ways the write benchmarks run: with group commit as the server
-// runs it, and with one commit (one fsync) per Update, the limit that group commit is there
-// to beat, on the same disk with the same code.
+// commitMode is a way the write benchmarks run: the store's SetMaxBatch limit, by name.
 type commitMode struct {
 	name     string
 	maxBatch int
 }
 
+// commitModes are the two commit modes: group commit as the server runs it, and one commit
+// (one fsync) per Update, the limit that group commit is there to beat, on the same disk
+// with the same code.
 func commitModes() []commitMode { return []commitMode{{"grouped", DefaultMaxBatch}, {"each", 1}} }
 
 // writeParallel runs write from 16 concurrent callers (8 per GOMAXPROCS on a 2-core machine;
