@@ -181,8 +181,8 @@ for run in $(seq "$RUNS"); do
     load "iotcertd list 1k" -client raw -certs 1000 "$@" $(profile list) list
     durable "iotcertd register" -client raw "$@" $(profile register) register
     durable "iotcertd update" -client raw "$@" $(profile update) update
-    # The same workload with 64 clients: what the write path does when more callers keep it
-    # busy than 16, whose round trips bound the rate above (BENCHMARKS.md).
+    # The same workload with 64 clients: the write path's own rate. With 16, each client's
+    # round trip bounds the rate, not the write path (BENCHMARKS.md).
     durable "iotcertd update, 64 clients" -client raw -concurrency 64 "$@" update
     durable "iotcertd transfer" -client raw "$@" $(profile transfer) transfer
     load "iotcertd mixed" -client raw "$@" $(profile mixed) mixed
